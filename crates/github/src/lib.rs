@@ -1,0 +1,1 @@
+//! One octocrab-based GitHub client with retries and the helpers Slipway needs.

@@ -1,0 +1,1 @@
+//! End-to-end tests across the Slipway binaries live in `tests/`.
