@@ -84,25 +84,22 @@ impl ConfigFile {
                 .map(|c| root.join(c))
                 .find(|p| p.is_file()),
         };
-        match path {
-            Some(path) => {
-                let text =
-                    std::fs::read_to_string(&path).map_err(|source| ConfigError::Unreadable {
-                        path: path.clone(),
-                        source,
-                    })?;
-                Self::from_text(Some(path), text)
-            }
-            None => {
-                tracing::info!(
-                    "no slipway.toml found under {}; using defaults",
-                    root.display()
-                );
-                Ok(Self {
-                    path: None,
-                    text: String::new(),
-                })
-            }
+        if let Some(path) = path {
+            let text =
+                std::fs::read_to_string(&path).map_err(|source| ConfigError::Unreadable {
+                    path: path.clone(),
+                    source,
+                })?;
+            Self::from_text(Some(path), text)
+        } else {
+            tracing::info!(
+                "no slipway.toml found under {}; using defaults",
+                root.display()
+            );
+            Ok(Self {
+                path: None,
+                text: String::new(),
+            })
         }
     }
 
