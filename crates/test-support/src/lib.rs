@@ -1,1 +1,34 @@
-//! Fixtures that start real servers on loopback for Slipway tests.
+//! Fixtures that start real servers on loopback for Slipway's tests.
+//!
+//! Every fixture runs the real program of DESIGN.md §4 on a free port of
+//! 127.0.0.1 in its own temporary directory and stops it on drop (SIGTERM,
+//! then SIGKILL, then reaped): no test starts a server by hand and none
+//! leaks a process. A fixture whose program is missing panics with the
+//! command that installs it (`scripts/install-deps.sh`); nothing is skipped
+//! silently. Every wait has a deadline, and a server that does not come up
+//! fails the test with the tail of its log.
+//!
+//! | module | fixture |
+//! | --- | --- |
+//! | [`git`] | [`git::TestRepo`]: temporary repositories with scripted commits and tags |
+//! | [`webhook`] | [`webhook::WebhookSink`]: in-process recording HTTP server (ok, 500, 429, hang, scripts) |
+//! | [`sample`] | [`sample::SampleService`]: the `slipway-sample-service` binary with knobs |
+//! | [`prism`] | [`prism::Prism`]: GitHub API emulator from GitHub's OpenAPI description |
+//! | [`nginx`] | [`nginx::Nginx`]: a reverse proxy with a managed upstream file |
+//! | [`sshd`] | [`sshd::Sshd`]: an SSH server with a temporary host and client key |
+//! | [`prometheus`] | [`prometheus::Prometheus`]: scrapes targets, answers PromQL |
+//! | [`smtp`] | [`smtp::SmtpServer`]: aiosmtpd writing a maildir |
+//! | [`mqtt`] | [`mqtt::Mosquitto`]: an MQTT broker and subscribers |
+//!
+//! Helpers: [`ports::free_port`], [`program`] (finding programs),
+//! [`process::ServerProcess`] (a child stopped on drop), [`http`] (a tiny
+//! blocking HTTP client, safe inside async tests).
+#![deny(missing_docs)]
+
+pub mod git;
+pub mod http;
+pub mod ports;
+pub mod process;
+pub mod program;
+pub mod sample;
+pub mod webhook;
