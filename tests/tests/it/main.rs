@@ -1,0 +1,3 @@
+//! End-to-end tests across binaries, actions and workflows.
+
+mod install;
