@@ -302,6 +302,6 @@ fn missing_release_falls_back_to_building_from_source() {
     );
     let dir = PathBuf::from(paths.trim());
     assert_eq!(dir, target.join("debug"));
-    let ran = run(&mut Command::new(dir.join("version-manager")).arg("--version"));
+    let ran = run(Command::new(dir.join("version-manager")).arg("--version"));
     assert!(String::from_utf8_lossy(&ran.stdout).starts_with("version-manager "));
 }

@@ -1,3 +1,4 @@
 //! End-to-end tests across binaries, actions and workflows.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 mod install;
