@@ -1,0 +1,1 @@
+//! Requests checked against GitHub's OpenAPI contract by the Prism emulator.
