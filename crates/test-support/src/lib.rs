@@ -27,8 +27,13 @@
 
 pub mod git;
 pub mod http;
+pub mod mqtt;
+pub mod nginx;
 pub mod ports;
 pub mod process;
 pub mod program;
+pub mod prometheus;
 pub mod sample;
+pub mod smtp;
+pub mod sshd;
 pub mod webhook;

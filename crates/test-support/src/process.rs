@@ -117,6 +117,21 @@ impl ServerProcess {
         )
     }
 
+    /// Waits up to `timeout` for the process to exit by itself; `None` when
+    /// it is still running.
+    pub fn wait_for_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Sends SIGTERM, waits up to the grace period, then SIGKILLs and reaps.
     pub fn stop(&mut self) {
         if !self.is_running() {
@@ -196,4 +211,18 @@ pub fn is_root() -> bool {
             .and_then(|rest| rest.split_whitespace().nth(1))
             .is_some_and(|euid| euid == "0")
     })
+}
+
+/// Calls `check` every 20 ms until it returns true; panics naming `what`
+/// after `timeout`. For waiting on effects that come some time after the
+/// action (an nginx reload, a Prometheus scrape).
+pub fn poll_until(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !check() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -1,5 +1,10 @@
 //! Each fixture against its real program: one module per fixture.
 
 mod git;
+mod mqtt;
+mod nginx;
+mod prometheus;
 mod sample;
+mod smtp;
+mod sshd;
 mod webhook;
