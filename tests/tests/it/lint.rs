@@ -1,0 +1,110 @@
+//! Workflow and action hygiene, checked with the linters GitHub users run: actionlint on
+//! workflows, zizmor on workflows and actions, GitHub's action schema on action files
+//! (actionlint skips composite steps), shellcheck on every script.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use slipway_test_support::program::require;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn files(dir: &str, suffixes: &[&str]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![repo_root().join(dir)];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if suffixes.iter().any(|s| p.to_string_lossy().ends_with(s)) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn assert_clean(what: &str, cmd: &mut Command) {
+    let out = cmd
+        .current_dir(repo_root())
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} reported findings:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn actionlint_finds_nothing_in_the_workflows_and_recipes() {
+    let mut workflows = files(".github/workflows", &[".yml", ".yaml"]);
+    let own = workflows.len();
+    workflows.extend(files("docs/recipes", &[".yml"]));
+    assert!(
+        own >= 5,
+        "expected ci, release, cd-staging, cd-production and security workflows: {workflows:?}"
+    );
+    let shellcheck = require("shellcheck");
+    assert_clean(
+        "actionlint",
+        Command::new(require("actionlint"))
+            .arg("-shellcheck")
+            .arg(shellcheck)
+            .args(&workflows),
+    );
+}
+
+#[test]
+fn zizmor_finds_nothing_in_workflows_actions_and_recipes() {
+    let recipes = files("docs/recipes", &[".yml"]);
+    assert!(!recipes.is_empty(), "recipes are linted too");
+    assert_clean(
+        "zizmor",
+        Command::new(require("zizmor"))
+            .args([
+                "--offline",
+                "--no-progress",
+                "--config",
+                ".github/zizmor.yml",
+                ".github",
+                "actions",
+            ])
+            .args(&recipes),
+    );
+}
+
+#[test]
+fn every_action_matches_githubs_action_schema() {
+    let actions = files("actions", &["action.yml"]);
+    assert_eq!(actions.len(), 5, "one action per binary: {actions:?}");
+    assert_clean(
+        "check-jsonschema",
+        Command::new(require("check-jsonschema"))
+            .args(["--builtin-schema", "vendor.github-actions"])
+            .args(&actions),
+    );
+}
+
+#[test]
+fn shellcheck_finds_nothing_in_the_scripts() {
+    let mut scripts = files("scripts", &[".sh"]);
+    scripts.extend(files("actions", &[".sh"]));
+    scripts.extend(files("benches", &[".sh"]));
+    scripts.push(repo_root().join(".ci/run"));
+    assert_clean(
+        "shellcheck",
+        Command::new(require("shellcheck")).arg("-x").args(&scripts),
+    );
+}
