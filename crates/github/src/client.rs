@@ -157,7 +157,14 @@ impl Client {
             }
             pages += 1;
             if pages < max_pages {
-                next = next_link(&resp.headers);
+                // Follow only links on our own API host: the token must never go elsewhere.
+                next = next_link(&resp.headers).filter(|url| {
+                    let same = url.starts_with(&format!("{}/", self.api_url));
+                    if !same {
+                        tracing::warn!("not following pagination link to another host: {url}");
+                    }
+                    same
+                });
             }
         }
         Ok(items)
@@ -295,7 +302,12 @@ impl Client {
         let mut builder = http::Request::builder()
             .method(method.clone())
             .uri(uri)
-            .header(http::header::ACCEPT, "application/vnd.github+json")
+            // GitHub documents vnd.github+json; plain JSON as a second choice keeps emulators that
+            // only know the OpenAPI media type (Prism) able to answer.
+            .header(
+                http::header::ACCEPT,
+                "application/vnd.github+json, application/json;q=0.9",
+            )
             .header("X-GitHub-Api-Version", "2022-11-28")
             .header(
                 http::header::USER_AGENT,
