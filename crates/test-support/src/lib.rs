@@ -30,6 +30,7 @@ pub mod http;
 pub mod mqtt;
 pub mod nginx;
 pub mod ports;
+pub mod prism;
 pub mod process;
 pub mod program;
 pub mod prometheus;

@@ -3,6 +3,7 @@
 mod git;
 mod mqtt;
 mod nginx;
+mod prism;
 mod prometheus;
 mod sample;
 mod smtp;
