@@ -14,6 +14,7 @@
 //! | [`webhook`] | [`webhook::WebhookSink`]: in-process recording HTTP server (ok, 500, 429, hang, scripts) |
 //! | [`sample`] | [`sample::SampleService`]: the `slipway-sample-service` binary with knobs |
 //! | [`prism`] | [`prism::Prism`]: GitHub API emulator from GitHub's OpenAPI description |
+//! | [`haproxy`] | [`haproxy::Haproxy`]: a load balancer driven through its runtime API |
 //! | [`nginx`] | [`nginx::Nginx`]: a reverse proxy with a managed upstream file |
 //! | [`sshd`] | [`sshd::Sshd`]: an SSH server with a temporary host and client key |
 //! | [`prometheus`] | [`prometheus::Prometheus`]: scrapes targets, answers PromQL |
@@ -26,6 +27,7 @@
 #![deny(missing_docs)]
 
 pub mod git;
+pub mod haproxy;
 pub mod http;
 pub mod mqtt;
 pub mod nginx;

@@ -52,6 +52,20 @@ pub enum Mode {
         /// The body.
         body: String,
     },
+    /// This status, these headers (e.g. `x-ratelimit-remaining: 0` and
+    /// `x-ratelimit-reset`) and this body; `Content-Type` as for `Reply`
+    /// unless given.
+    Custom {
+        /// The status code.
+        status: u16,
+        /// Extra response headers.
+        headers: Vec<(String, String)>,
+        /// The body.
+        body: String,
+    },
+    /// Closes the connection without answering (the client sees the
+    /// connection closed or reset), for retry-on-reset tests.
+    Close,
 }
 
 /// One request the sink received.
@@ -326,20 +340,30 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
                 http::reason(status).as_bytes(),
                 keep_alive,
             ),
+            Mode::Close => {
+                let _ = out.shutdown(Shutdown::Both);
+                return;
+            }
             Mode::Reply { status, body } => {
-                let json = body.starts_with('{') || body.starts_with('[');
-                let content_type = if json {
-                    "application/json"
-                } else {
-                    "text/plain"
-                };
-                http::write_response(
-                    out,
-                    status,
-                    &[("Content-Type", content_type.to_owned())],
-                    body.as_bytes(),
-                    keep_alive,
-                )
+                let headers = [("Content-Type", content_type_of(&body).to_owned())];
+                http::write_response(out, status, &headers, body.as_bytes(), keep_alive)
+            }
+            Mode::Custom {
+                status,
+                headers,
+                body,
+            } => {
+                let mut all: Vec<(&str, String)> = headers
+                    .iter()
+                    .map(|(n, v)| (n.as_str(), v.clone()))
+                    .collect();
+                if !headers
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                {
+                    all.push(("Content-Type", content_type_of(&body).to_owned()));
+                }
+                http::write_response(out, status, &all, body.as_bytes(), keep_alive)
             }
             Mode::Ok => unreachable!("Ok is turned into Reply above"),
         };
@@ -347,5 +371,14 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
             let _ = out.shutdown(Shutdown::Both);
             return;
         }
+    }
+}
+
+/// `application/json` for a body that looks like JSON, else `text/plain`.
+fn content_type_of(body: &str) -> &'static str {
+    if body.starts_with('{') || body.starts_with('[') {
+        "application/json"
+    } else {
+        "text/plain"
     }
 }

@@ -1,6 +1,7 @@
 //! Each fixture against its real program: one module per fixture.
 
 mod git;
+mod haproxy;
 mod mqtt;
 mod nginx;
 mod prism;

@@ -110,3 +110,25 @@ fn keep_alive_and_concurrent_clients_are_all_recorded() {
     let requests = sink.wait_for_requests(11, TIMEOUT);
     assert_eq!(requests.iter().filter(|r| r.path() == "/k").count(), 3);
 }
+
+#[test]
+fn custom_headers_and_a_closed_connection_can_be_scripted() {
+    let sink = WebhookSink::start();
+    sink.set_script(vec![
+        Mode::Close,
+        Mode::Custom {
+            status: 403,
+            headers: vec![
+                ("x-ratelimit-remaining".into(), "0".into()),
+                ("x-ratelimit-reset".into(), "1700000000".into()),
+            ],
+            body: r#"{"message":"API rate limit exceeded"}"#.into(),
+        },
+    ]);
+    assert!(http::get(&sink.url()).is_err(), "closed without an answer");
+    let limited = http::get(&sink.url()).unwrap();
+    assert_eq!(limited.status, 403);
+    assert_eq!(limited.header("x-ratelimit-reset"), Some("1700000000"));
+    assert_eq!(limited.header("content-type"), Some("application/json"));
+    assert_eq!(sink.requests().len(), 2);
+}
