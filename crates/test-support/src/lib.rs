@@ -21,11 +21,13 @@
 //! | [`smtp`] | [`smtp::SmtpServer`]: aiosmtpd writing a maildir |
 //! | [`mqtt`] | [`mqtt::Mosquitto`]: an MQTT broker and subscribers |
 //!
-//! Helpers: [`ports::free_port`], [`program`] (finding programs),
+//! Helpers: [`actions`] (a clean GitHub Actions environment for running our
+//! binaries), [`ports::free_port`], [`program`] (finding programs),
 //! [`process::ServerProcess`] (a child stopped on drop), [`http`] (a tiny
 //! blocking HTTP client, safe inside async tests).
 #![deny(missing_docs)]
 
+pub mod actions;
 pub mod git;
 pub mod haproxy;
 pub mod http;
