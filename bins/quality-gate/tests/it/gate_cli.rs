@@ -1,0 +1,271 @@
+//! The command line end to end: reports in, verdict, gate.json and exit code out.
+
+use predicates::prelude::*;
+
+use crate::common::{check, cobertura, gate, gate_json, junit, sarif, write};
+
+#[test]
+fn green_reports_pass_with_exit_zero_and_a_versioned_gate_json() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "junit.xml", &junit(95, 0));
+    write(
+        dir.path(),
+        "coverage.xml",
+        &cobertura("src/app.py", 88, 100),
+    );
+    write(dir.path(), "bandit.sarif", &sarif(&[]));
+    gate(dir.path())
+        .args([
+            "junit.xml",
+            "coverage.xml",
+            "bandit.sarif",
+            "--output",
+            "gate.json",
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "quality gate quality-gate: pass — Tests: 95/95 passed, Coverage: 88%",
+        ));
+    let doc = gate_json(dir.path());
+    assert_eq!(doc["schema"], "slipway.quality-gate/v1");
+    assert_eq!(doc["verdict"], "pass");
+    assert_eq!(doc["totals"]["tests"]["passed"], 95);
+    assert_eq!(doc["totals"]["coverage"]["line"], 88.0);
+    let cov = check(&doc, "coverage.line");
+    assert_eq!(cov["value"], 88.0);
+    assert_eq!(cov["critical"], 80.0);
+    assert_eq!(cov["warning"], 85.0);
+    assert_eq!(cov["status"], "pass");
+    assert_eq!(cov["threshold_sources"]["critical"], "default");
+    assert_eq!(cov["sources"][0], "coverage.xml");
+}
+
+#[test]
+fn one_failed_test_fails_the_gate_with_exit_one() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "junit.xml", &junit(4, 1));
+    gate(dir.path())
+        .args(["junit.xml", "--output", "gate.json"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "tests/test_app.py:100: error: tests.test_app.test_bad_0 failed",
+        ));
+    let doc = gate_json(dir.path());
+    assert_eq!(doc["verdict"], "fail");
+    let c = check(&doc, "tests.failures");
+    assert_eq!(
+        (
+            c["value"].as_f64(),
+            c["status"].as_str(),
+            c["level"].as_str()
+        ),
+        (Some(1.0), Some("fail"), Some("critical"))
+    );
+}
+
+#[test]
+fn coverage_of_82_percent_warns_but_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "coverage.xml",
+        &cobertura("src/app.py", 82, 100),
+    );
+    gate(dir.path())
+        .args(["coverage.xml", "--json"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"verdict\": \"warn\""));
+}
+
+#[test]
+fn coverage_below_the_min_coverage_flag_fails_and_names_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "coverage.xml",
+        &cobertura("src/app.py", 88, 100),
+    );
+    gate(dir.path())
+        .args([
+            "coverage.xml",
+            "--min-coverage",
+            "90",
+            "--output",
+            "gate.json",
+        ])
+        .assert()
+        .code(1);
+    let doc = gate_json(dir.path());
+    assert_eq!(
+        check(&doc, "coverage.line")["threshold_sources"]["critical"],
+        "flag --min-coverage"
+    );
+}
+
+#[test]
+fn one_high_vulnerability_fails_and_five_medium_only_warn() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "high.sarif", &sarif(&[("B602", "7.5")]));
+    gate(dir.path()).args(["high.sarif"]).assert().code(1);
+    write(
+        dir.path(),
+        "medium.sarif",
+        &sarif(&[("A", "5"), ("B", "5"), ("C", "5"), ("D", "5"), ("E", "5")]),
+    );
+    gate(dir.path())
+        .args(["medium.sarif", "--output", "gate.json"])
+        .assert()
+        .code(0);
+    let doc = gate_json(dir.path());
+    assert_eq!(doc["verdict"], "warn");
+    assert_eq!(check(&doc, "security.medium")["status"], "warn");
+}
+
+#[test]
+fn a_report_glob_matching_nothing_fails_as_its_own_check() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "junit.xml", &junit(3, 0));
+    gate(dir.path())
+        .args(["junit.xml", "coverage/*.xml", "--output", "gate.json"])
+        .assert()
+        .code(1);
+    let doc = gate_json(dir.path());
+    let c = check(&doc, "reports.missing");
+    assert_eq!(c["title"], "Report coverage/*.xml");
+    assert_eq!(c["status"], "fail");
+    gate(dir.path())
+        .args(["junit.xml", "coverage/*.xml", "--missing", "warn"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn truncated_junit_exits_two_naming_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "junit.xml",
+        "<testsuites>\n<testsuite name=\"x\">\n<testcase name=\"a\">\n<skipped",
+    );
+    gate(dir.path())
+        .args(["junit.xml", "--output", "gate.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("junit.xml:4:1:"));
+    assert!(
+        !dir.path().join("gate.json").exists(),
+        "nothing half-written"
+    );
+}
+
+#[test]
+fn html_error_page_saved_as_xml_exits_two() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "junit.xml",
+        "<!DOCTYPE html>\n<html><body><h1>502 Bad Gateway</h1></body></html>\n",
+    );
+    gate(dir.path())
+        .arg("junit.xml")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "junit.xml:1:1: this is an HTML page",
+        ));
+}
+
+#[test]
+fn empty_file_exits_two() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "junit.xml", "");
+    gate(dir.path())
+        .arg("junit.xml")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("junit.xml: file is empty"));
+}
+
+#[test]
+fn forced_format_overrides_detection() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "out/cov.xml", &cobertura("a.py", 1, 1));
+    gate(dir.path())
+        .args(["out/cov.xml", "--format", "junit=out/*.xml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "not a JUnit/NUnit/xUnit/TRX test report: root element is <coverage>",
+        ));
+}
+
+#[test]
+fn explain_names_default_config_and_flag_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "slipway.toml",
+        "[quality_gate.coverage]\nline = { critical = 85, warning = 90 }\n",
+    );
+    gate(dir.path())
+        .args(["explain", "--max-high", "2"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("coverage.line"))
+        .stdout(
+            predicate::str::contains("≥ 85% [config ")
+                .and(predicate::str::contains("slipway.toml]")),
+        )
+        .stdout(predicate::str::contains("≤ 2 [flag --max-high]"))
+        .stdout(predicate::str::contains("≤ 0 [default]"));
+}
+
+#[test]
+fn unknown_config_key_exits_two_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "slipway.toml",
+        "[quality_gate]\nreports = []\n\n[quality_gate.coverage]\nlines = { critical = 85 }\n",
+    );
+    gate(dir.path())
+        .arg("explain")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("slipway.toml:5:"));
+}
+
+#[test]
+fn draft_pull_request_in_warn_only_mode_reports_but_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "junit.xml", &junit(1, 1));
+    let event = write(
+        dir.path(),
+        "event.json",
+        r#"{"pull_request":{"number":7,"draft":true}}"#,
+    );
+    gate(dir.path())
+        .args([
+            "junit.xml",
+            "--draft",
+            "warn-only",
+            "--output",
+            "gate.json",
+            "--no-comment",
+        ])
+        .env("GITHUB_EVENT_PATH", &event)
+        .assert()
+        .code(0);
+    let doc = gate_json(dir.path());
+    assert_eq!(doc["verdict"], "fail");
+    assert_eq!(doc["enforced"], false);
+    gate(dir.path())
+        .args(["junit.xml", "--draft", "skip", "--json"])
+        .env("GITHUB_EVENT_PATH", &event)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"verdict\": \"skipped\""));
+}

@@ -1,0 +1,178 @@
+//! Cobertura XML coverage (coverage.py, cargo-llvm-cov, Istanbul, coverlet, gcovr), read
+//! in one streaming pass. Line and branch counts are summed from the `<line>` elements
+//! of each `<class>` (lines repeated under `<methods>` are ignored); a file with only
+//! summary attributes on `<coverage>` falls back to `lines-valid`/`lines-covered`.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use crate::Options;
+use crate::error::ParseError;
+use crate::model::{Counter, CoverageReport, FileCoverage};
+use crate::xml::{Step, Xml, attr, attr_num, expect_root};
+
+/// Parses a Cobertura report from `input`; `path` names it in errors.
+pub fn parse(
+    input: impl BufRead,
+    path: &Path,
+    options: &Options,
+) -> Result<CoverageReport, ParseError> {
+    let mut xml = Xml::new(input, path);
+    let mut buf = Vec::with_capacity(4096);
+    let mut report = CoverageReport::default();
+    let mut summary_lines = Counter::default();
+    let mut summary_branches = Counter::default();
+    let mut class: Option<(String, FileCoverage, bool)> = None;
+    let mut in_method = 0usize;
+    let mut sources: Vec<String> = Vec::new();
+    let mut in_source = false;
+    loop {
+        buf.clear();
+        let at = xml.offset();
+        match xml.next(&mut buf)? {
+            Step::Start(e) => {
+                let name = e.local_name();
+                match name.as_ref() {
+                    b"coverage" if xml.depth() == 1 => {
+                        summary_lines = Counter {
+                            covered: attr_num(&e, b"lines-covered").unwrap_or(0),
+                            total: attr_num(&e, b"lines-valid").unwrap_or(0),
+                        };
+                        summary_branches = Counter {
+                            covered: attr_num(&e, b"branches-covered").unwrap_or(0),
+                            total: attr_num(&e, b"branches-valid").unwrap_or(0),
+                        };
+                    }
+                    other if xml.depth() == 1 => {
+                        expect_root(path, at, other, &["coverage"], "Cobertura coverage")?;
+                    }
+                    b"source" => in_source = true,
+                    b"class" => {
+                        let file = attr(&e, b"filename").unwrap_or_default();
+                        let keep = options.keeps_lines(&file);
+                        class = Some((file, FileCoverage::default(), keep));
+                    }
+                    b"method" => in_method += 1,
+                    b"line" if in_method == 0 => {
+                        if let Some((_, fc, keep)) = class.as_mut() {
+                            let number: Option<u32> = attr_num(&e, b"number");
+                            let hits: u64 = attr(&e, b"hits")
+                                .and_then(|h| h.trim().parse::<f64>().ok())
+                                .map_or(0, |h| h.max(0.0) as u64);
+                            fc.lines.total += 1;
+                            if hits > 0 {
+                                fc.lines.covered += 1;
+                            }
+                            if *keep {
+                                if let Some(n) = number {
+                                    fc.line_hits.push((n, hits));
+                                }
+                            }
+                            if attr(&e, b"branch").is_some_and(|b| b == "true") {
+                                if let Some((c, t)) = attr(&e, b"condition-coverage")
+                                    .as_deref()
+                                    .and_then(condition_coverage)
+                                {
+                                    fc.branches.covered += c;
+                                    fc.branches.total += t;
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Step::Text(t) => {
+                if in_source && !t.trim().is_empty() {
+                    sources.push(t.trim().to_owned());
+                }
+            }
+            Step::End(name) => match name.as_slice() {
+                b"source" => in_source = false,
+                b"method" => in_method = in_method.saturating_sub(1),
+                b"class" => {
+                    if let Some((file, fc, _)) = class.take() {
+                        report.add_file(file, fc);
+                    }
+                }
+                _ => {}
+            },
+            Step::Eof => break,
+            Step::Skip => {}
+        }
+    }
+    if report.lines.total == 0 && summary_lines.total > 0 {
+        report.lines = summary_lines;
+        report.branches = summary_branches;
+    }
+    Ok(report)
+}
+
+/// `"50% (1/2)"` -> `(1, 2)`.
+fn condition_coverage(text: &str) -> Option<(u64, u64)> {
+    let inner = text.split_once('(')?.1.split_once(')')?.0;
+    let (c, t) = inner.split_once('/')?;
+    Some((c.trim().parse().ok()?, t.trim().parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"<?xml version="1.0" ?>
+<coverage version="7.3" line-rate="0.75" branch-rate="0.5" lines-covered="3" lines-valid="4" branches-covered="1" branches-valid="2">
+  <sources><source>/repo/src</source></sources>
+  <packages><package name="app"><classes>
+    <class name="m.py" filename="app/m.py" line-rate="0.75">
+      <methods><method name="f"><lines><line number="1" hits="1"/></lines></method></methods>
+      <lines>
+        <line number="1" hits="1"/>
+        <line number="2" hits="3" branch="true" condition-coverage="50% (1/2)"/>
+        <line number="3" hits="0"/>
+        <line number="4" hits="1"/>
+      </lines>
+    </class>
+  </classes></package></packages>
+</coverage>"#;
+
+    #[test]
+    fn counts_lines_and_branches_per_file_ignoring_method_repeats() {
+        let r = parse(SAMPLE.as_bytes(), Path::new("c.xml"), &Options::default()).unwrap();
+        assert_eq!(
+            r.lines,
+            Counter {
+                covered: 3,
+                total: 4
+            }
+        );
+        assert_eq!(
+            r.branches,
+            Counter {
+                covered: 1,
+                total: 2
+            }
+        );
+        assert_eq!(r.files["app/m.py"].lines.total, 4);
+    }
+
+    #[test]
+    fn keeps_line_hits_only_for_requested_files() {
+        let opts = Options::default().keep_line_hits(|f| f.ends_with("m.py"));
+        let r = parse(SAMPLE.as_bytes(), Path::new("c.xml"), &opts).unwrap();
+        assert_eq!(
+            r.files["app/m.py"].line_hits,
+            vec![(1, 1), (2, 3), (3, 0), (4, 1)]
+        );
+    }
+
+    #[test]
+    fn junit_file_is_not_coverage() {
+        let err = parse(
+            "<testsuite/>".as_bytes(),
+            Path::new("c.xml"),
+            &Options::default(),
+        )
+        .unwrap_err();
+        assert!(err.message.contains("not a Cobertura"), "{err}");
+    }
+}

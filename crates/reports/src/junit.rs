@@ -1,0 +1,421 @@
+//! Test results: JUnit XML in the dialects real tools write (pytest, cargo-nextest,
+//! jest-junit, Maven Surefire, go-junit-report, Ant, Bazel), plus NUnit 2/3, xUnit.net v2
+//! and Visual Studio TRX, all read in one streaming pass.
+//!
+//! Every `<testcase>` (or `<test-case>`, `<test>`, `<UnitTestResult>`) counts as one
+//! execution: error beats failure beats skip beats pass, so a case with both a `<skipped>`
+//! and a `<failure>` counts once, as failed. Surefire's and nextest's `<flakyFailure>` /
+//! `<flakyError>` on a passing case mark it flaky (it passed on a rerun). A suite with
+//! no cases but `tests=`/`failures=` attributes is counted from its attributes.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use quick_xml::events::BytesStart;
+
+use crate::error::ParseError;
+use crate::model::{FailureKind, KEEP_DETAILS, KEEP_TEXT, TestFailure, TestReport, clip};
+use crate::xml::{Step, Xml, attr, attr_f64, attr_num, expect_root};
+
+/// Root elements this parser understands.
+pub const ROOTS: &[&str] = &[
+    "testsuites",
+    "testsuite",
+    "test-run",
+    "test-results",
+    "assemblies",
+    "assembly",
+    "TestRun",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    Junit,
+    Nunit,
+    Xunit,
+    Trx,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Outcome {
+    Passed,
+    Skipped,
+    Failed,
+    Errored,
+}
+
+#[derive(Debug, Default)]
+struct Case {
+    classname: String,
+    name: String,
+    file: Option<String>,
+    line: Option<u32>,
+    outcome: Option<Outcome>,
+    flaky: bool,
+    message: String,
+    details: String,
+    capture: bool,
+}
+
+#[derive(Debug, Default)]
+struct Suite {
+    cases: u64,
+    tests: u64,
+    failures: u64,
+    errors: u64,
+    skipped: u64,
+}
+
+/// Parses a test report from `input`; `path` names it in errors.
+pub fn parse(input: impl BufRead, path: &Path) -> Result<TestReport, ParseError> {
+    let mut xml = Xml::new(input, path);
+    let mut buf = Vec::with_capacity(4096);
+    let mut report = TestReport::default();
+    let mut dialect = Dialect::Junit;
+    let mut suites: Vec<Suite> = Vec::new();
+    let mut case: Option<Case> = None;
+    loop {
+        buf.clear();
+        let at = xml.offset();
+        let step = xml.next(&mut buf)?;
+        match step {
+            Step::Start(e) => {
+                let name = e.local_name();
+                let name = name.as_ref();
+                if xml.depth() == 1 {
+                    expect_root(path, at, name, ROOTS, "JUnit/NUnit/xUnit/TRX test")?;
+                    dialect = match name {
+                        b"test-run" | b"test-results" => Dialect::Nunit,
+                        b"assemblies" | b"assembly" => Dialect::Xunit,
+                        b"TestRun" => Dialect::Trx,
+                        _ => Dialect::Junit,
+                    };
+                }
+                match (dialect, name) {
+                    (Dialect::Junit, b"testsuite")
+                    | (Dialect::Nunit, b"test-suite")
+                    | (Dialect::Xunit, b"collection")
+                    | (Dialect::Trx, b"Results") => {
+                        report.suites += 1;
+                        suites.push(Suite {
+                            cases: 0,
+                            tests: attr_num(&e, b"tests").unwrap_or(0),
+                            failures: attr_num(&e, b"failures").unwrap_or(0),
+                            errors: attr_num(&e, b"errors").unwrap_or(0),
+                            skipped: attr_num::<u64>(&e, b"skipped")
+                                .or_else(|| attr_num(&e, b"skips"))
+                                .unwrap_or(0)
+                                + attr_num::<u64>(&e, b"disabled").unwrap_or(0),
+                        });
+                    }
+                    (Dialect::Junit, b"testcase")
+                    | (Dialect::Nunit, b"test-case")
+                    | (Dialect::Xunit, b"test")
+                    | (Dialect::Trx, b"UnitTestResult") => {
+                        case = Some(start_case(dialect, &e));
+                        if let Some(t) = attr_f64(&e, b"time") {
+                            report.duration_secs += t;
+                        } else if let Some(t) = attr_f64(&e, b"duration") {
+                            report.duration_secs += t;
+                        }
+                    }
+                    _ => {
+                        if let Some(c) = case.as_mut() {
+                            child_start(dialect, c, name, &e);
+                        }
+                    }
+                }
+            }
+            Step::Text(t) => {
+                if let Some(c) = case.as_mut() {
+                    if c.capture && c.details.len() < KEEP_TEXT {
+                        c.details.push_str(&t);
+                    }
+                }
+            }
+            Step::End(name) => match (dialect, name.as_slice()) {
+                (Dialect::Junit, b"testsuite")
+                | (Dialect::Nunit, b"test-suite")
+                | (Dialect::Xunit, b"collection")
+                | (Dialect::Trx, b"Results") => {
+                    if let Some(s) = suites.pop() {
+                        let mut cases = s.cases;
+                        if cases == 0 && s.tests > 0 && dialect == Dialect::Junit {
+                            // A suite summary without its cases: count from attributes.
+                            let bad = (s.failures + s.errors + s.skipped).min(s.tests);
+                            report.total += s.tests;
+                            report.failed += s.failures.min(s.tests);
+                            report.errors += s.errors.min(s.tests - s.failures.min(s.tests));
+                            report.skipped +=
+                                s.skipped.min(s.tests.saturating_sub(s.failures + s.errors));
+                            report.passed += s.tests - bad;
+                            cases = s.tests;
+                        }
+                        if let Some(parent) = suites.last_mut() {
+                            parent.cases += cases;
+                        }
+                    }
+                }
+                (Dialect::Junit, b"testcase")
+                | (Dialect::Nunit, b"test-case")
+                | (Dialect::Xunit, b"test")
+                | (Dialect::Trx, b"UnitTestResult") => {
+                    if let Some(c) = case.take() {
+                        finish_case(&mut report, c);
+                        if let Some(s) = suites.last_mut() {
+                            s.cases += 1;
+                        }
+                    }
+                }
+                (
+                    _,
+                    b"failure" | b"error" | b"ErrorInfo" | b"flakyFailure" | b"flakyError"
+                    | b"rerunFailure" | b"rerunError",
+                ) => {
+                    if let Some(c) = case.as_mut() {
+                        c.capture = false;
+                    }
+                }
+                _ => {}
+            },
+            Step::Eof => break,
+            Step::Skip => {}
+        }
+    }
+    Ok(report)
+}
+
+fn start_case(dialect: Dialect, e: &BytesStart<'_>) -> Case {
+    let mut c = Case::default();
+    match dialect {
+        Dialect::Junit => {
+            c.name = attr(e, b"name").unwrap_or_default();
+            c.classname = attr(e, b"classname")
+                .or_else(|| attr(e, b"class"))
+                .unwrap_or_default();
+            c.file = attr(e, b"file").filter(|f| !f.is_empty());
+            c.line = attr_num(e, b"line");
+            if let Some(status) = attr(e, b"status") {
+                match status.to_ascii_lowercase().as_str() {
+                    "skipped" | "disabled" | "notrun" | "not run" => {
+                        c.outcome = Some(Outcome::Skipped);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Dialect::Nunit => {
+            c.name = attr(e, b"fullname")
+                .or_else(|| attr(e, b"name"))
+                .unwrap_or_default();
+            c.classname = attr(e, b"classname").unwrap_or_default();
+            let result = attr(e, b"result").unwrap_or_default().to_ascii_lowercase();
+            let label = attr(e, b"label").unwrap_or_default().to_ascii_lowercase();
+            let executed = attr(e, b"executed").map(|v| v.eq_ignore_ascii_case("true"));
+            c.outcome = Some(match result.as_str() {
+                "passed" | "success" | "warning" => Outcome::Passed,
+                "failed" | "failure" if label == "error" || label == "invalid" => Outcome::Errored,
+                "failed" | "failure" => Outcome::Failed,
+                "error" | "notrunnable" if executed != Some(false) => Outcome::Errored,
+                _ if executed == Some(false) => Outcome::Skipped,
+                "skipped" | "ignored" | "inconclusive" | "notrunnable" => Outcome::Skipped,
+                _ => Outcome::Passed,
+            });
+        }
+        Dialect::Xunit => {
+            c.name = attr(e, b"name").unwrap_or_default();
+            c.classname = attr(e, b"type").unwrap_or_default();
+            c.outcome = Some(
+                match attr(e, b"result")
+                    .unwrap_or_default()
+                    .to_ascii_lowercase()
+                    .as_str()
+                {
+                    "fail" | "failed" => Outcome::Failed,
+                    "skip" | "skipped" | "notrun" => Outcome::Skipped,
+                    "error" => Outcome::Errored,
+                    _ => Outcome::Passed,
+                },
+            );
+        }
+        Dialect::Trx => {
+            c.name = attr(e, b"testName").unwrap_or_default();
+            c.outcome = Some(
+                match attr(e, b"outcome")
+                    .unwrap_or_default()
+                    .to_ascii_lowercase()
+                    .as_str()
+                {
+                    "passed" | "passedbutrunaborted" | "warning" | "completed" => Outcome::Passed,
+                    "failed" | "timeout" => Outcome::Failed,
+                    "error" | "aborted" => Outcome::Errored,
+                    _ => Outcome::Skipped,
+                },
+            );
+        }
+    }
+    c
+}
+
+fn child_start(dialect: Dialect, c: &mut Case, name: &[u8], e: &BytesStart<'_>) {
+    let bump = |c: &mut Case, o: Outcome| {
+        c.outcome = Some(c.outcome.map_or(o, |old| old.max(o)));
+    };
+    match (dialect, name) {
+        (Dialect::Junit, b"failure") => {
+            bump(c, Outcome::Failed);
+            start_capture(c, e);
+        }
+        (Dialect::Junit, b"error") => {
+            bump(c, Outcome::Errored);
+            start_capture(c, e);
+        }
+        (Dialect::Junit, b"skipped" | b"disabled") => bump(c, Outcome::Skipped),
+        (Dialect::Junit, b"flakyFailure" | b"flakyError") => c.flaky = true,
+        (Dialect::Junit, b"rerunFailure" | b"rerunError") => {
+            bump(c, Outcome::Failed);
+            if c.message.is_empty() {
+                start_capture(c, e);
+            }
+        }
+        (Dialect::Nunit | Dialect::Xunit, b"failure") | (Dialect::Trx, b"ErrorInfo") => {
+            start_capture(c, e);
+        }
+        _ => {}
+    }
+}
+
+fn start_capture(c: &mut Case, e: &BytesStart<'_>) {
+    if c.message.is_empty() {
+        c.message = clip(
+            &attr(e, b"message").unwrap_or_else(|| attr(e, b"type").unwrap_or_default()),
+            KEEP_TEXT,
+        );
+    }
+    c.capture = true;
+}
+
+fn finish_case(report: &mut TestReport, c: Case) {
+    report.total += 1;
+    let outcome = c.outcome.unwrap_or(Outcome::Passed);
+    let kind = match outcome {
+        Outcome::Passed => {
+            report.passed += 1;
+            if c.flaky {
+                report.flaky += 1;
+            }
+            return;
+        }
+        Outcome::Skipped => {
+            report.skipped += 1;
+            return;
+        }
+        Outcome::Failed => {
+            report.failed += 1;
+            FailureKind::Failure
+        }
+        Outcome::Errored => {
+            report.errors += 1;
+            FailureKind::Error
+        }
+    };
+    if report.failures.len() < KEEP_DETAILS {
+        let details = clip(c.details.trim(), KEEP_TEXT);
+        let message = if c.message.trim().is_empty() {
+            details.lines().next().unwrap_or_default().to_owned()
+        } else {
+            c.message
+        };
+        report.failures.push(TestFailure {
+            classname: c.classname,
+            name: c.name,
+            file: c.file,
+            line: c.line,
+            kind,
+            message,
+            details,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(s: &str) -> Result<TestReport, ParseError> {
+        parse(s.as_bytes(), Path::new("t.xml"))
+    }
+
+    #[test]
+    fn pytest_report_with_a_failure_and_a_skip() {
+        let r = parse_str(
+            r#"<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" tests="3">
+            <testcase classname="t.test_a" name="test_ok" file="t/test_a.py" line="3" time="0.5"/>
+            <testcase classname="t.test_a" name="test_bad" file="t/test_a.py" line="7" time="0.25">
+              <failure message="assert 1 == 2">def test_bad():
+&gt;       assert 1 == 2</failure></testcase>
+            <testcase classname="t.test_a" name="test_skip"><skipped message="later"/></testcase>
+            </testsuite></testsuites>"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (r.total, r.passed, r.failed, r.errors, r.skipped),
+            (3, 1, 1, 0, 1)
+        );
+        assert!((r.duration_secs - 0.75).abs() < 1e-9);
+        let f = &r.failures[0];
+        assert_eq!(f.name, "test_bad");
+        assert_eq!(f.line, Some(7));
+        assert_eq!(f.message, "assert 1 == 2");
+        assert!(f.details.contains(">       assert 1 == 2"), "{}", f.details);
+    }
+
+    #[test]
+    fn surefire_flaky_test_passes_but_is_counted_flaky() {
+        let r = parse_str(
+            r#"<testsuite><testcase name="a" classname="C"><flakyFailure message="boom" type="X"/></testcase>
+            <testcase name="b" classname="C"><failure/><rerunFailure message="again"/></testcase></testsuite>"#,
+        )
+        .unwrap();
+        assert_eq!((r.total, r.passed, r.flaky, r.failed), (2, 1, 1, 1));
+    }
+
+    #[test]
+    fn suite_summary_without_cases_counts_from_attributes() {
+        let r = parse_str(
+            r#"<testsuites><testsuite errors="0" failures="1" skipped="2" tests="6"></testsuite></testsuites>"#,
+        )
+        .unwrap();
+        assert_eq!((r.total, r.passed, r.failed, r.skipped), (6, 3, 1, 2));
+    }
+
+    #[test]
+    fn truncated_file_names_the_position() {
+        let err = parse_str("<testsuite><testcase name=\"a\"><skipped").unwrap_err();
+        assert!(err.to_string().starts_with("t.xml: at byte"), "{err}");
+    }
+
+    #[test]
+    fn html_error_page_is_recognised() {
+        let err =
+            parse_str("<!DOCTYPE html><html><body>502 Bad Gateway</body></html>").unwrap_err();
+        assert!(err.message.contains("HTML page"), "{err}");
+    }
+
+    #[test]
+    fn empty_input_is_an_error() {
+        let err = parse_str("").unwrap_err();
+        assert!(err.message.contains("no XML element"), "{err}");
+    }
+
+    #[test]
+    fn nunit3_and_trx_and_xunit_count_outcomes() {
+        let n = parse_str(r#"<test-run><test-suite type="TestFixture"><test-case name="a" result="Passed"/><test-case name="b" result="Failed"><failure><message>no</message></failure></test-case><test-case name="c" result="Skipped"/></test-suite></test-run>"#).unwrap();
+        assert_eq!((n.total, n.passed, n.failed, n.skipped), (3, 1, 1, 1));
+        assert_eq!(n.failures[0].message, "no");
+        let t = parse_str(r#"<TestRun><Results><UnitTestResult testName="a" outcome="Passed"/><UnitTestResult testName="b" outcome="NotExecuted"/></Results></TestRun>"#).unwrap();
+        assert_eq!((t.total, t.passed, t.skipped), (2, 1, 1));
+        let x = parse_str(r#"<assemblies><assembly><collection><test name="a" result="Pass"/><test name="b" result="Fail"/></collection></assembly></assemblies>"#).unwrap();
+        assert_eq!((x.total, x.passed, x.failed), (2, 1, 1));
+    }
+}

@@ -1,0 +1,180 @@
+//! Streaming parsers for the reports CI tools write: tests (JUnit and friends), coverage
+//! (Cobertura, LCOV, coverage.py JSON, JaCoCo), security (SARIF, Trivy, Grype, pip-audit,
+//! cargo-audit, bandit), lint (pylint, ruff, flake8, clippy) and performance
+//! (pytest-benchmark, criterion, hyperfine, Locust, k6).
+//!
+//! Every parser reads its input once, front to back, through a buffered reader and keeps
+//! only aggregates plus a bounded number of details, so a 2 GB report costs no more memory
+//! than a small one. Every error names the file and, where there is one, the position.
+#![deny(missing_docs)]
+
+pub mod cobertura;
+pub mod detect;
+pub mod error;
+mod json;
+pub mod junit;
+pub mod lcov;
+pub mod model;
+pub mod sarif;
+mod xml;
+
+use std::io::BufReader;
+use std::path::Path;
+
+pub use detect::{Kind, detect};
+pub use error::{ParseError, Position};
+pub use model::{
+    Benchmark, Counter, CoverageReport, Finding, FindingsReport, LintReport, LoadStats, PerfReport,
+    Severity, TestReport,
+};
+
+/// What a report measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    /// Test results.
+    Tests,
+    /// Code coverage.
+    Coverage,
+    /// Security findings.
+    Security,
+    /// Linter messages and scores.
+    Lint,
+    /// Benchmarks and load tests.
+    Performance,
+}
+
+/// A parsed report.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Report {
+    /// Test results.
+    Tests(TestReport),
+    /// Coverage.
+    Coverage(CoverageReport),
+    /// Security findings.
+    Security(FindingsReport),
+    /// Lint results.
+    Lint(LintReport),
+    /// Performance results.
+    Performance(PerfReport),
+}
+
+impl Report {
+    /// The report's category.
+    pub fn category(&self) -> Category {
+        match self {
+            Report::Tests(_) => Category::Tests,
+            Report::Coverage(_) => Category::Coverage,
+            Report::Security(_) => Category::Security,
+            Report::Lint(_) => Category::Lint,
+            Report::Performance(_) => Category::Performance,
+        }
+    }
+}
+
+/// Decides which coverage files keep per-line hit counts.
+type LineFilter = Box<dyn Fn(&str) -> bool + Send + Sync>;
+
+/// Parser options.
+#[derive(Default)]
+pub struct Options {
+    keep_line_hits: Option<LineFilter>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("keep_line_hits", &self.keep_line_hits.is_some())
+            .finish()
+    }
+}
+
+impl Options {
+    /// Keeps per-line hit counts for coverage files whose path satisfies `filter` (for
+    /// diff coverage); other files keep only their totals.
+    #[must_use]
+    pub fn keep_line_hits(mut self, filter: impl Fn(&str) -> bool + Send + Sync + 'static) -> Self {
+        self.keep_line_hits = Some(Box::new(filter));
+        self
+    }
+
+    pub(crate) fn keeps_lines(&self, file: &str) -> bool {
+        self.keep_line_hits.as_ref().is_some_and(|f| f(file))
+    }
+}
+
+/// Reads buffer size: large enough to keep syscalls rare on multi-GB inputs.
+const BUFFER: usize = 256 * 1024;
+
+/// Parses the report at `path`, detecting its format from its content unless `kind` is
+/// given. Errors name the file and the line:column (or byte) where parsing stopped.
+pub fn parse_path(
+    path: &Path,
+    kind: Option<Kind>,
+    options: &Options,
+) -> Result<(Kind, Report), ParseError> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| ParseError::whole(path, format!("cannot read: {e}")))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| ParseError::whole(path, format!("cannot read: {e}")))?;
+    if meta.is_dir() {
+        return Err(ParseError::whole(path, "is a directory, not a report"));
+    }
+    if meta.len() == 0 {
+        return Err(ParseError::whole(path, "file is empty"));
+    }
+    let mut reader = BufReader::with_capacity(BUFFER, file);
+    let kind = if let Some(k) = kind {
+        k
+    } else {
+        let head = std::io::BufRead::fill_buf(&mut reader)
+            .map_err(|e| ParseError::whole(path, format!("cannot read: {e}")))?;
+        detect(head, path).map_err(ParseError::located)?
+    };
+    parse_reader(kind, reader, path, options)
+        .map(|r| (kind, r))
+        .map_err(ParseError::located)
+}
+
+/// Parses a report of a known `kind` from `input`; `path` names it in errors.
+pub fn parse_reader(
+    kind: Kind,
+    input: impl std::io::BufRead,
+    path: &Path,
+    options: &Options,
+) -> Result<Report, ParseError> {
+    Ok(match kind {
+        Kind::Junit => Report::Tests(junit::parse(input, path)?),
+        Kind::Cobertura => Report::Coverage(cobertura::parse(input, path, options)?),
+        Kind::Lcov => Report::Coverage(lcov::parse(input, path, options)?),
+        Kind::Sarif => Report::Security(sarif::parse(input, path)?),
+        other => {
+            return Err(ParseError::whole(
+                path,
+                format!("the {other} format is not supported yet"),
+            ));
+        }
+    })
+}
+
+/// Whether `line` looks like flake8's default output: `path:line:col: CODE message`.
+pub(crate) fn flake8_line(line: &str) -> bool {
+    let mut parts = line.splitn(4, ':');
+    let (Some(file), Some(l), Some(c), Some(rest)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let code = rest
+        .split_whitespace()
+        .next()
+        .unwrap_or_default();
+    !file.is_empty()
+        && l.chars().all(|c| c.is_ascii_digit())
+        && !l.is_empty()
+        && c.chars().all(|c| c.is_ascii_digit())
+        && code.len() >= 2
+        && code.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && code.chars().any(|c| c.is_ascii_digit())
+}

@@ -1,0 +1,445 @@
+//! What the parsers produce: compact aggregates (counts, rates, the first failures and
+//! findings), never the whole input, so memory stays flat however large a report is.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// How many failed tests or findings a report keeps in detail; counts stay exact.
+pub const KEEP_DETAILS: usize = 1000;
+/// How many bytes of a failure's message or output are kept.
+pub const KEEP_TEXT: usize = 4096;
+
+/// Cuts `text` to at most `max` bytes on a character boundary, marking the cut.
+pub fn clip(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// Test results from a JUnit-style report (or NUnit, xUnit.net, TRX).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TestReport {
+    /// Test suites seen (nested suites count each).
+    pub suites: u64,
+    /// Test case executions (a case that appears twice counts twice).
+    pub total: u64,
+    /// Passed, including flaky passes.
+    pub passed: u64,
+    /// Failed assertions.
+    pub failed: u64,
+    /// Errors (the test could not run to completion).
+    pub errors: u64,
+    /// Skipped or disabled.
+    pub skipped: u64,
+    /// Passed only after one or more reruns (Surefire `flakyFailure`, nextest).
+    pub flaky: u64,
+    /// Sum of case durations in seconds.
+    pub duration_secs: f64,
+    /// The first [`KEEP_DETAILS`] failed or errored cases.
+    pub failures: Vec<TestFailure>,
+}
+
+impl TestReport {
+    /// Adds another report's counts and failures.
+    pub fn merge(&mut self, other: TestReport) {
+        self.suites += other.suites;
+        self.total += other.total;
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.errors += other.errors;
+        self.skipped += other.skipped;
+        self.flaky += other.flaky;
+        self.duration_secs += other.duration_secs;
+        let room = KEEP_DETAILS.saturating_sub(self.failures.len());
+        self.failures.extend(other.failures.into_iter().take(room));
+    }
+}
+
+/// Whether a test failed an assertion or errored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailureKind {
+    /// An assertion failed.
+    Failure,
+    /// The test errored.
+    Error,
+}
+
+/// One failed test case.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TestFailure {
+    /// Suite or class name.
+    pub classname: String,
+    /// Test name.
+    pub name: String,
+    /// Source file, when the report gives one.
+    pub file: Option<String>,
+    /// Source line, when the report gives one.
+    pub line: Option<u32>,
+    /// Failure or error.
+    pub kind: FailureKind,
+    /// The failure's message attribute (clipped).
+    pub message: String,
+    /// The failure's body: stack trace or output (clipped).
+    pub details: String,
+}
+
+/// Covered out of total.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counter {
+    /// Covered items.
+    pub covered: u64,
+    /// All items.
+    pub total: u64,
+}
+
+impl Counter {
+    /// Percentage covered, `None` when there is nothing to cover.
+    pub fn percent(self) -> Option<f64> {
+        (self.total > 0).then(|| self.covered as f64 * 100.0 / self.total as f64)
+    }
+
+    /// Adds another counter.
+    pub fn add(&mut self, other: Counter) {
+        self.covered += other.covered;
+        self.total += other.total;
+    }
+}
+
+/// Coverage of one source file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FileCoverage {
+    /// Executable lines.
+    pub lines: Counter,
+    /// Branches.
+    pub branches: Counter,
+    /// Per-line hit counts, kept only for files the caller asked for (diff coverage).
+    #[serde(skip)]
+    pub line_hits: Vec<(u32, u64)>,
+}
+
+/// Line and branch coverage, overall and per file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CoverageReport {
+    /// Lines, summed over files.
+    pub lines: Counter,
+    /// Branches, summed over files.
+    pub branches: Counter,
+    /// Per file, keyed by the path the report gives (prefixed with its source root when
+    /// the report names exactly one).
+    pub files: BTreeMap<String, FileCoverage>,
+}
+
+impl CoverageReport {
+    /// Adds the counts for one file (merging with what is already known for it).
+    pub fn add_file(&mut self, path: String, file: FileCoverage) {
+        self.lines.add(file.lines);
+        self.branches.add(file.branches);
+        let entry = self.files.entry(path).or_default();
+        entry.lines.add(file.lines);
+        entry.branches.add(file.branches);
+        entry.line_hits.extend(file.line_hits);
+    }
+
+    /// Adds another report (files with the same path are merged by summing).
+    pub fn merge(&mut self, other: CoverageReport) {
+        for (path, file) in other.files {
+            self.add_file(path, file);
+        }
+    }
+}
+
+/// Normalised severity of a finding.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Informational or unknown.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+    /// Critical.
+    Critical,
+}
+
+impl Severity {
+    /// From a CVSS-like score: >= 9 critical, >= 7 high, >= 4 medium, else low.
+    pub fn from_score(score: f64) -> Self {
+        if score >= 9.0 {
+            Severity::Critical
+        } else if score >= 7.0 {
+            Severity::High
+        } else if score >= 4.0 {
+            Severity::Medium
+        } else {
+            Severity::Low
+        }
+    }
+
+    /// From a scanner's word (`CRITICAL`, `High`, `moderate`, `negligible`, ...).
+    pub fn from_word(word: &str) -> Option<Self> {
+        Some(match word.trim().to_ascii_lowercase().as_str() {
+            "critical" => Severity::Critical,
+            "high" | "error" => Severity::High,
+            "medium" | "moderate" | "warning" => Severity::Medium,
+            "low" | "negligible" | "info" | "informational" | "note" | "none" | "unknown" => {
+                Severity::Low
+            }
+            _ => return None,
+        })
+    }
+
+    /// All severities, most severe first.
+    pub const ALL: [Severity; 4] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ];
+
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+        }
+    }
+}
+
+/// One security finding (a vulnerability or a static-analysis result).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// Rule or vulnerability id (`CVE-2023-1234`, `B602`, `js/sql-injection`).
+    pub rule: String,
+    /// Normalised severity.
+    pub severity: Severity,
+    /// Where: a file path, or `package@version` for dependency findings.
+    pub location: String,
+    /// Line in `location` when it is a file.
+    pub line: Option<u32>,
+    /// The affected package (`name@version`) for dependency findings; part of identity.
+    pub package: Option<String>,
+    /// One-line description.
+    pub message: String,
+    /// SARIF `baselineState` when given (`new`, `unchanged`, ...).
+    pub baseline_state: Option<String>,
+}
+
+impl Finding {
+    /// The identity used to merge duplicates across tools and runs: rule and location,
+    /// hashed with FNV-1a so it is stable across versions and machines.
+    pub fn key(&self) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |bytes: &[u8]| {
+            for &b in bytes {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+            h ^= 0xff;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        };
+        eat(self.rule.as_bytes());
+        eat(self.location.as_bytes());
+        eat(&self.line.unwrap_or(0).to_le_bytes());
+        eat(self.package.as_deref().unwrap_or_default().as_bytes());
+        h
+    }
+}
+
+/// Security findings, deduplicated by rule and location.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FindingsReport {
+    /// Count per severity (after deduplication).
+    pub counts: BTreeMap<Severity, u64>,
+    /// Results dropped as duplicates of an earlier one.
+    pub duplicates: u64,
+    /// Suppressed results (SARIF `suppressions`), not counted.
+    pub suppressed: u64,
+    /// The most severe findings, at most [`KEEP_DETAILS`].
+    pub findings: Vec<Finding>,
+    /// Identity and severity of every counted finding (for deduplication across files).
+    #[serde(skip)]
+    pub keys: std::collections::HashMap<u64, Severity>,
+}
+
+impl FindingsReport {
+    /// Counts a finding unless its rule and location were already seen.
+    pub fn push(&mut self, finding: Finding) {
+        if self.keys.insert(finding.key(), finding.severity).is_some() {
+            self.duplicates += 1;
+            return;
+        }
+        *self.counts.entry(finding.severity).or_default() += 1;
+        self.keep(finding);
+    }
+
+    fn keep(&mut self, finding: Finding) {
+        if self.findings.len() < KEEP_DETAILS {
+            self.findings.push(finding);
+        } else if let Some((i, sev)) = self
+            .findings
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, f)| f.severity)
+            .map(|(i, f)| (i, f.severity))
+        {
+            if finding.severity > sev {
+                self.findings[i] = finding;
+            }
+        }
+    }
+
+    /// Adds another report, merging duplicates by rule and location.
+    pub fn merge(&mut self, other: FindingsReport) {
+        self.duplicates += other.duplicates;
+        self.suppressed += other.suppressed;
+        let mut fresh = std::collections::HashSet::new();
+        for (key, sev) in other.keys {
+            if self.keys.insert(key, sev).is_some() {
+                self.duplicates += 1;
+            } else {
+                *self.counts.entry(sev).or_default() += 1;
+                fresh.insert(key);
+            }
+        }
+        for f in other.findings {
+            if fresh.contains(&f.key()) {
+                self.keep(f);
+            }
+        }
+    }
+
+    /// Count at one severity.
+    pub fn count(&self, severity: Severity) -> u64 {
+        self.counts.get(&severity).copied().unwrap_or(0)
+    }
+
+    /// Findings sorted most severe first.
+    pub fn sorted(&self) -> Vec<&Finding> {
+        let mut v: Vec<&Finding> = self.findings.iter().collect();
+        v.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        v
+    }
+}
+
+/// Linter messages and, for pylint, the score.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LintReport {
+    /// pylint's score out of 10, computed with pylint's formula when the JSON lacks it.
+    pub score: Option<f64>,
+    /// Statements analysed, when known (pylint's score needs it).
+    pub statements: Option<u64>,
+    /// Messages per severity class: `error`, `warning`, `convention`, `refactor`, `fatal`, `info`.
+    pub counts: BTreeMap<String, u64>,
+    /// The first [`KEEP_DETAILS`] messages.
+    pub messages: Vec<LintMessage>,
+}
+
+impl LintReport {
+    /// Records a message.
+    pub fn push(&mut self, message: LintMessage) {
+        *self.counts.entry(message.class.clone()).or_default() += 1;
+        if self.messages.len() < KEEP_DETAILS {
+            self.messages.push(message);
+        }
+    }
+
+    /// Total messages.
+    pub fn total(&self) -> u64 {
+        self.counts.values().sum()
+    }
+
+    /// Adds another report (the lowest score wins).
+    pub fn merge(&mut self, other: LintReport) {
+        self.score = match (self.score, other.score) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        for (k, v) in other.counts {
+            *self.counts.entry(k).or_default() += v;
+        }
+        let room = KEEP_DETAILS.saturating_sub(self.messages.len());
+        self.messages.extend(other.messages.into_iter().take(room));
+    }
+}
+
+/// One linter message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LintMessage {
+    /// `error`, `warning`, `convention`, `refactor`, `fatal` or `info`.
+    pub class: String,
+    /// Code (`E501`, `W0611`, `clippy::unwrap_used`).
+    pub code: String,
+    /// File path.
+    pub file: String,
+    /// Line, 1-based.
+    pub line: Option<u32>,
+    /// Message text.
+    pub message: String,
+}
+
+/// Benchmarks and load-test statistics.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PerfReport {
+    /// Benchmarks by name: a central time per iteration in seconds (median where the tool
+    /// gives one), for baseline comparison.
+    pub benchmarks: BTreeMap<String, Benchmark>,
+    /// Load-test statistics (Locust, k6), when the report is one.
+    pub load: Option<LoadStats>,
+}
+
+impl PerfReport {
+    /// Adds another report.
+    pub fn merge(&mut self, other: PerfReport) {
+        self.benchmarks.extend(other.benchmarks);
+        if other.load.is_some() {
+            self.load = other.load;
+        }
+    }
+}
+
+/// One benchmark's central estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+pub struct Benchmark {
+    /// Median (or mean when no median is given) time per iteration, seconds.
+    pub median_secs: f64,
+    /// Standard deviation, seconds, when known.
+    pub stddev_secs: Option<f64>,
+    /// Samples or rounds behind the estimate, when known.
+    pub samples: Option<u64>,
+}
+
+/// Aggregate load-test statistics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct LoadStats {
+    /// Requests made.
+    pub requests: u64,
+    /// Failed requests.
+    pub failures: u64,
+    /// Requests per second.
+    pub rps: Option<f64>,
+    /// Median latency, ms.
+    pub p50_ms: Option<f64>,
+    /// 95th percentile latency, ms.
+    pub p95_ms: Option<f64>,
+    /// 99th percentile latency, ms.
+    pub p99_ms: Option<f64>,
+}
+
+impl LoadStats {
+    /// Failed share of requests, percent.
+    pub fn error_rate_percent(&self) -> Option<f64> {
+        (self.requests > 0).then(|| self.failures as f64 * 100.0 / self.requests as f64)
+    }
+}
