@@ -40,7 +40,7 @@
 //!   owner is dead is broken.
 //! - `state`: `PORT PRISM_PID WATCHDOG_PID` of the running server.
 //! - `leases/<pid>`: one empty file per test process using the server.
-//! - `prism.log`: Prism's output, appended by every instance.
+//! - `prism.log`: Prism's output, started afresh by each new instance.
 //!
 //! Prism is started by a small `sh` watchdog (`watchdog.sh`) in its own
 //! process group, detached from the test's stdio (so test harnesses never
@@ -85,6 +85,10 @@ any_lease_alive() {
   done
   return $alive
 }
+# Removes the state file only while it still describes this instance.
+forget_state() {
+  read -r _ _ owner <"$dir/state" 2>/dev/null && [ "$owner" = "$$" ] && rm -f "$dir/state"
+}
 idle=0
 while kill -0 "$child" 2>/dev/null; do
   sleep 1
@@ -94,7 +98,7 @@ while kill -0 "$child" 2>/dev/null; do
     if any_lease_alive; then
       idle=0
     else
-      rm -f "$dir/state"
+      forget_state
       kill "$child" 2>/dev/null
       wait "$child"
       rm -rf "$dir/lock"
@@ -103,7 +107,7 @@ while kill -0 "$child" 2>/dev/null; do
     rm -rf "$dir/lock"
   fi
 done
-rm -f "$dir/state"
+forget_state
 "#;
 
 /// A Prism instance serving GitHub's REST API description.
@@ -238,7 +242,8 @@ fn attach_or_start() -> (u16, PathBuf, PathBuf) {
         "--- slipway-test-support: starting prism on 127.0.0.1:{port} for pid {}",
         std::process::id()
     );
-    append(&dir.join("prism.log"), &header);
+    // A new instance starts a new log: nobody reads the old one any more.
+    std::fs::write(dir.join("prism.log"), &header).expect("write prism.log");
     let log_start = dir.join("prism.log").metadata().map_or(0, |m| m.len());
     {
         use std::os::unix::process::CommandExt;
@@ -289,34 +294,35 @@ fn attach_or_start() -> (u16, PathBuf, PathBuf) {
     }
 }
 
-/// The port of a live, answering Prism recorded in `DIR/state`.
+/// The port of the Prism recorded in `DIR/state` once it answers, or `None`
+/// when there is none or it died. An instance still loading (its process
+/// alive, its port not answering yet) is waited for, not duplicated.
 fn running_port(dir: &Path) -> Option<u16> {
-    let state = std::fs::read_to_string(dir.join("state")).ok()?;
-    let mut fields = state.split_whitespace();
-    let port: u16 = fields.next()?.parse().ok()?;
-    let pid = fields.next()?;
-    if !Path::new("/proc").join(pid).exists() {
-        return None;
-    }
-    http::request(
-        "GET",
-        &format!("http://127.0.0.1:{port}/"),
-        &[],
-        &[],
-        Duration::from_secs(10),
-    )
-    .ok()?;
-    Some(port)
-}
-
-fn append(path: &Path, text: &str) {
-    use std::io::Write;
-    if let Ok(mut file) = std::fs::File::options()
-        .create(true)
-        .append(true)
-        .open(path)
-    {
-        let _ = file.write_all(text.as_bytes());
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        let state = std::fs::read_to_string(dir.join("state")).ok()?;
+        let mut fields = state.split_whitespace();
+        let port: u16 = fields.next()?.parse().ok()?;
+        let pid = fields.next()?;
+        if !Path::new("/proc").join(pid).exists() {
+            return None;
+        }
+        if port_open(port)
+            && http::request(
+                "GET",
+                &format!("http://127.0.0.1:{port}/"),
+                &[],
+                &[],
+                Duration::from_secs(10),
+            )
+            .is_ok()
+        {
+            return Some(port);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(200));
     }
 }
 
