@@ -23,7 +23,8 @@
 //!
 //! Helpers: [`actions`] (a clean GitHub Actions environment for running our
 //! binaries), [`ports::free_port`], [`program`] (finding programs),
-//! [`process::ServerProcess`] (a child stopped on drop), [`http`] (a tiny
+//! [`process::ServerProcess`] (a child stopped on drop), [`reaper::Reaper`]
+//! (stops processes started indirectly, e.g. by a deploy command), [`http`] (a tiny
 //! blocking HTTP client, safe inside async tests).
 #![deny(missing_docs)]
 
@@ -38,6 +39,7 @@ pub mod prism;
 pub mod process;
 pub mod program;
 pub mod prometheus;
+pub mod reaper;
 pub mod sample;
 pub mod smtp;
 pub mod sshd;

@@ -6,7 +6,9 @@
 //! (`ListenAddress 127.0.0.1`, `UsePAM no`, `StrictModes no`,
 //! `PasswordAuthentication no`, `PermitRootLogin prohibit-password`, pid
 //! file and authorized keys inside the directory) and an `ssh_config` with a
-//! `Host` entry for it, then runs `/usr/sbin/sshd -D -e -f CONFIG`. It creates
+//! `Host` entry for it, then runs `/usr/sbin/sshd -D -e -f CONFIG`. Every
+//! session gets a [`Reaper`] marker (`SetEnv`), so processes a test starts
+//! over SSH (a service in the background) are stopped when the fixture drops. It creates
 //! `/run/sshd` (sshd's privilege-separation directory) when it is missing.
 //!
 //! ```no_run
@@ -29,13 +31,16 @@ use tempfile::TempDir;
 use crate::ports::free_port;
 use crate::process::{ServerProcess, run_checked};
 use crate::program;
+use crate::reaper::Reaper;
 
 /// The `Host` alias written to [`Sshd::ssh_config_file`].
 pub const HOST_ALIAS: &str = "slipway-test-host";
 
 /// A running sshd, stopped on drop.
 pub struct Sshd {
+    // Field order is drop order: the server first, then its sessions' processes.
     process: ServerProcess,
+    reaper: Reaper,
     dir: TempDir,
     port: u16,
     user: String,
@@ -56,6 +61,7 @@ impl Sshd {
         let d = dir.path();
         let port = free_port();
         let user = current_user();
+        let reaper = Reaper::new();
 
         let _ = std::fs::create_dir_all("/run/sshd");
         for (file, comment) in [
@@ -102,7 +108,9 @@ impl Sshd {
              AllowTcpForwarding yes\n\
              PrintMotd no\n\
              LogLevel VERBOSE\n\
-             Subsystem sftp internal-sftp\n"
+             SetEnv {marker}\n\
+             Subsystem sftp internal-sftp\n",
+            marker = reaper.assignment(),
         );
         std::fs::write(d.join("sshd_config"), config).expect("write sshd_config");
         let client_config = format!(
@@ -130,6 +138,7 @@ impl Sshd {
         );
         Self {
             process,
+            reaper,
             dir,
             port,
             user,
@@ -212,6 +221,12 @@ impl Sshd {
             .arg(self.destination())
             .arg(remote_cmd);
         command
+    }
+
+    /// The marker every session carries (`SetEnv`): processes started over
+    /// SSH are stopped with the fixture, after sshd itself.
+    pub fn reaper(&self) -> &Reaper {
+        &self.reaper
     }
 
     /// The server's log (`-e`: to stderr, captured).

@@ -37,3 +37,31 @@ fn the_generated_client_config_reaches_the_host_alias() {
             .starts_with(&format!("[127.0.0.1]:{} ssh-ed25519 ", sshd.port()))
     );
 }
+
+#[test]
+fn a_service_started_in_the_background_over_ssh_stops_with_the_fixture() {
+    let sshd = Sshd::start();
+    let status = sshd
+        .ssh_command("nohup sleep 300 >/dev/null 2>&1 &")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let reaper_value = sshd.reaper().value().to_owned();
+    assert_eq!(
+        sshd.reaper().pids().len(),
+        1,
+        "the background sleep carries the marker"
+    );
+    drop(sshd);
+    let leftover = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            std::fs::read(e.path().join("environ")).is_ok_and(|env| {
+                String::from_utf8_lossy(&env)
+                    .contains(&format!("SLIPWAY_TEST_REAPER={reaper_value}"))
+            })
+        })
+        .count();
+    assert_eq!(leftover, 0);
+}
