@@ -1,0 +1,149 @@
+//! Where the service runs. The `hosts` platform runs the user's start and stop commands,
+//! templated with `{version}`, `{slot}`, `{port}`, `{environment}`, `{host}` and
+//! `{address}`, on each host: this machine or over SSH. Strategies only ask a platform to
+//! start or stop a version in a slot on a host and for the backend that serves it, so other
+//! platforms (a command per phase, Kubernetes) fit behind the same trait.
+
+use std::sync::Arc;
+
+use crate::config::{Environment, Host};
+use crate::router::Backend;
+use crate::run::{Mode, Result, Run};
+use crate::shell::{Local, Target};
+use crate::ssh::{Ssh, SshSession};
+use crate::template::Vars;
+
+/// Starting and stopping versions in slots.
+pub trait Platform: Send + Sync {
+    /// Host names, the primary first.
+    fn hosts(&self) -> Vec<String>;
+
+    /// Where the ledger and lock live.
+    fn primary(&self) -> Arc<dyn Target>;
+
+    /// Starts `version` in `slot` on `host`; returns once the start command returned.
+    fn start(&self, run: &Run, host: &str, slot: &str, version: &str) -> Result<()>;
+
+    /// Stops whatever runs in `slot` on `host` (`version` is what the ledger thinks runs there).
+    fn stop(&self, run: &Run, host: &str, slot: &str, version: &str) -> Result<()>;
+
+    /// The backend serving `slot` on `host`.
+    fn backend(&self, host: &str, slot: &str, version: &str) -> Backend;
+}
+
+/// The `hosts` platform.
+pub struct Hosts {
+    env: Environment,
+    targets: Vec<(Host, Arc<dyn Target>)>,
+    _session: Option<Arc<SshSession>>,
+}
+
+impl std::fmt::Debug for Hosts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hosts")
+            .field("hosts", &self.hosts())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Hosts {
+    /// Targets for every host of `env`; one SSH session (options, key, control sockets) for all.
+    pub fn new(env: &Environment) -> std::result::Result<Self, slipway_kit::Failure> {
+        let session = if env.hosts.iter().any(|h| h.ssh.is_some()) {
+            Some(SshSession::new(&env.ssh)?)
+        } else {
+            None
+        };
+        let targets = env
+            .hosts
+            .iter()
+            .map(|h| {
+                let target: Arc<dyn Target> = match (&h.ssh, &session) {
+                    (Some(t), Some(s)) => Arc::new(Ssh::new(&h.name, t.clone(), Arc::clone(s))),
+                    _ => Arc::new(Local),
+                };
+                (h.clone(), target)
+            })
+            .collect();
+        Ok(Self {
+            env: env.clone(),
+            targets,
+            _session: session,
+        })
+    }
+
+    fn find(&self, host: &str) -> &(Host, Arc<dyn Target>) {
+        self.targets
+            .iter()
+            .find(|(h, _)| h.name == host)
+            .unwrap_or(&self.targets[0])
+    }
+
+    /// The target of `host`.
+    pub fn target(&self, host: &str) -> Arc<dyn Target> {
+        Arc::clone(&self.find(host).1)
+    }
+
+    fn vars(&self, host: &Host, slot: &str, version: &str) -> Vars {
+        Vars::new()
+            .with("version", version)
+            .with("slot", slot)
+            .with("port", host.slots.get(slot).copied().unwrap_or_default())
+            .with("environment", &self.env.name)
+            .with("host", &host.name)
+            .with("address", &host.address)
+    }
+}
+
+impl Platform for Hosts {
+    fn hosts(&self) -> Vec<String> {
+        self.targets.iter().map(|(h, _)| h.name.clone()).collect()
+    }
+
+    fn primary(&self) -> Arc<dyn Target> {
+        Arc::clone(&self.targets[0].1)
+    }
+
+    fn start(&self, run: &Run, host: &str, slot: &str, version: &str) -> Result<()> {
+        let (h, target) = self.find(host);
+        let script = self.vars(h, slot, version).render(&self.env.start);
+        let out = run.exec_ok(
+            &**target,
+            "start",
+            &script,
+            None,
+            self.env.command_timeout,
+            Mode::Change,
+        )?;
+        if !out.combined().is_empty() {
+            run.capture(&out.combined());
+        }
+        Ok(())
+    }
+
+    fn stop(&self, run: &Run, host: &str, slot: &str, version: &str) -> Result<()> {
+        let (h, target) = self.find(host);
+        let script = self.vars(h, slot, version).render(&self.env.stop);
+        run.exec_ok(
+            &**target,
+            "stop",
+            &script,
+            None,
+            self.env.command_timeout,
+            Mode::Cleanup,
+        )?;
+        Ok(())
+    }
+
+    fn backend(&self, host: &str, slot: &str, version: &str) -> Backend {
+        let (h, _) = self.find(host);
+        Backend {
+            host: h.name.clone(),
+            slot: slot.to_owned(),
+            version: version.to_owned(),
+            address: h.address.clone(),
+            port: h.slots.get(slot).copied().unwrap_or_default(),
+            weight: 1,
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! Strategies over the platform's and router's primitives. A [`Deployment`] holds what a
+//! run has changed so far (slots started, router moved) so that any failure, check or
+//! signal, can put traffic back on the last good slot. The router only ever moves to a
+//! slot after it passed its health check, so even a `kill -9` leaves it on checked slots.
+
+pub mod blue_green;
+pub mod rolling;
+
+use std::collections::BTreeMap;
+
+use crate::check::{self, Health};
+use crate::config::{Environment, StrategyKind};
+use crate::platform::Platform;
+use crate::router::{Backend, Router, Routing};
+use crate::run::{Error, Result, Run};
+use crate::template::Vars;
+
+/// A way to move an environment to a version.
+pub trait Strategy {
+    /// Its name in documents.
+    fn name(&self) -> &'static str;
+
+    /// Moves `deployment` to its version; on error the caller restores.
+    fn execute(&self, run: &Run, deployment: &mut Deployment<'_>) -> Result<()>;
+}
+
+/// The strategy for a kind.
+pub fn for_kind(kind: StrategyKind) -> Box<dyn Strategy> {
+    match kind {
+        StrategyKind::BlueGreen => Box::new(blue_green::BlueGreen),
+        StrategyKind::Rolling => Box::new(rolling::Rolling),
+    }
+}
+
+/// What checks run (emergency rollbacks skip them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checks {
+    /// Health checks of the new slot before routing to it.
+    pub health: bool,
+    /// Smoke commands, post-switch hooks and the validation window.
+    pub after_switch: bool,
+}
+
+impl Checks {
+    /// Everything.
+    pub const ALL: Self = Self {
+        health: true,
+        after_switch: true,
+    };
+}
+
+/// One move of an environment to a version, and what it changed so far.
+pub struct Deployment<'a> {
+    /// The environment.
+    pub env: &'a Environment,
+    /// Where it runs.
+    pub platform: &'a dyn Platform,
+    /// What routes to it.
+    pub router: &'a dyn Router,
+    /// The version being put in place.
+    pub version: String,
+    /// The version serving before, if any.
+    pub previous: Option<String>,
+    /// Routing before this run (restored on failure).
+    pub before: Option<Routing>,
+    /// Host name to the slot the new version goes to.
+    pub targets: BTreeMap<String, String>,
+    /// Hosts where the new version was started.
+    pub started: Vec<String>,
+    /// Whether the router was changed away from `before`.
+    pub routed: bool,
+    /// Which checks run.
+    pub checks: Checks,
+}
+
+impl std::fmt::Debug for Deployment<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Deployment")
+            .field("version", &self.version)
+            .field("targets", &self.targets)
+            .field("started", &self.started)
+            .field("routed", &self.routed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Deployment<'a> {
+    /// Plans a move to `version`: each host's new slot is the one its current backend is
+    /// not on (`fallback_slot` is the active slot when the router tells nothing).
+    pub fn new(
+        env: &'a Environment,
+        platform: &'a dyn Platform,
+        router: &'a dyn Router,
+        version: &str,
+        previous: Option<String>,
+        before: Option<Routing>,
+        active_slot: Option<&str>,
+    ) -> Self {
+        let targets = platform
+            .hosts()
+            .into_iter()
+            .map(|host| {
+                let current = before
+                    .as_ref()
+                    .and_then(|r| r.backends.iter().find(|b| b.host == host))
+                    .map(|b| b.slot.clone())
+                    .or_else(|| active_slot.map(str::to_owned));
+                let slot = match current {
+                    Some(c) => env.other_slot(&c).to_owned(),
+                    None => env.slot_names[0].clone(),
+                };
+                (host, slot)
+            })
+            .collect();
+        Self {
+            env,
+            platform,
+            router,
+            version: version.to_owned(),
+            previous,
+            before,
+            targets,
+            started: Vec::new(),
+            routed: false,
+            checks: Checks::ALL,
+        }
+    }
+
+    /// The slot every host moves to, when they agree.
+    pub fn slot(&self) -> Option<&str> {
+        let mut slots = self.targets.values();
+        let first = slots.next()?;
+        slots.all(|s| s == first).then_some(first.as_str())
+    }
+
+    /// The new backend on `host`.
+    pub fn new_backend(&self, host: &str) -> Backend {
+        self.platform
+            .backend(host, &self.targets[host], &self.version)
+    }
+
+    /// The backend serving `host` before this run, if any.
+    pub fn old_backend(&self, host: &str) -> Option<Backend> {
+        self.before
+            .as_ref()
+            .and_then(|r| r.backends.iter().find(|b| b.host == host).cloned())
+    }
+
+    /// Variables for smoke commands and hooks.
+    pub fn vars(&self) -> Vars {
+        let primary = self.platform.hosts()[0].clone();
+        let backend = self.new_backend(&primary);
+        Vars::new()
+            .with("version", &self.version)
+            .with("previous", self.previous.as_deref().unwrap_or(""))
+            .with("slot", &backend.slot)
+            .with("port", backend.port)
+            .with("environment", &self.env.name)
+            .with("host", &backend.host)
+            .with("address", &backend.address)
+            .with("url", self.env.url.as_deref().unwrap_or(""))
+    }
+
+    /// Cleans the new slot on `host`, starts the version there and waits until it is healthy.
+    pub fn start_and_check(&mut self, run: &Run, host: &str) -> Result<()> {
+        run.checkpoint()?;
+        let slot = self.targets[host].clone();
+        run.step(
+            &format!("start {} in {slot} on {host}", self.version),
+            || {
+                if let Err(e) = self.platform.stop(run, host, &slot, &self.version) {
+                    run.ui
+                        .detail(&format!("cleaning {slot} on {host} before the start: {e}"));
+                }
+                self.started.push(host.to_owned());
+                self.platform.start(run, host, &slot, &self.version)
+            },
+        )?;
+        if self.checks.health {
+            let backend = self.new_backend(host);
+            let health = Health::new(&self.env.health, &self.env.name);
+            run.step(&format!("health check {slot} on {host}"), || {
+                health.wait_healthy(run, &backend).map(|_| ())
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Routes to `backends` and waits until the router shows it.
+    pub fn route(&mut self, run: &Run, name: &str, backends: Vec<Backend>) -> Result<()> {
+        run.checkpoint()?;
+        let routing = Routing::new(backends);
+        run.step(name, || {
+            self.routed = true;
+            self.router.apply(run, &routing)
+        })
+    }
+
+    /// Smoke commands, post-switch hooks and the validation window, after the switch.
+    pub fn after_switch(&self, run: &Run) -> Result<()> {
+        if !self.checks.after_switch {
+            return Ok(());
+        }
+        let vars = self.vars();
+        if !self.env.hooks.post_switch.is_empty() {
+            run.step("post-switch hooks", || {
+                check::commands(
+                    run,
+                    "post_switch hook",
+                    &self.env.hooks.post_switch,
+                    &vars,
+                    self.env.hook_timeout,
+                )
+            })?;
+        }
+        if !self.env.smoke.commands.is_empty() && !self.env.smoke.before_switch {
+            run.step("smoke tests", || {
+                check::commands(
+                    run,
+                    "smoke test",
+                    &self.env.smoke.commands,
+                    &vars,
+                    self.env.smoke.timeout.as_std(),
+                )
+            })?;
+        }
+        if !self.env.validation_window.is_zero() {
+            let backends: Vec<Backend> = self.targets.keys().map(|h| self.new_backend(h)).collect();
+            let health = Health::new(&self.env.health, &self.env.name);
+            run.step(
+                &format!(
+                    "validation window ({}s)",
+                    self.env.validation_window.as_secs()
+                ),
+                || health.watch(run, &backends, self.env.validation_window),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Smoke commands before the switch, when configured so.
+    pub fn smoke_before_switch(&self, run: &Run) -> Result<()> {
+        if self.checks.after_switch
+            && self.env.smoke.before_switch
+            && !self.env.smoke.commands.is_empty()
+        {
+            let vars = self.vars();
+            run.step("smoke tests on the new slot", || {
+                check::commands(
+                    run,
+                    "smoke test",
+                    &self.env.smoke.commands,
+                    &vars,
+                    self.env.smoke.timeout.as_std(),
+                )
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Stops the previous version's slots unless `keep_previous`.
+    pub fn retire_previous(&self, run: &Run) -> Result<()> {
+        if self.env.keep_previous {
+            return Ok(());
+        }
+        for host in self.targets.keys() {
+            if let Some(old) = self.old_backend(host) {
+                if old.slot != self.targets[host] {
+                    run.step(
+                        &format!("stop {} in {} on {host}", old.version, old.slot),
+                        || self.platform.stop(run, host, &old.slot, &old.version),
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts traffic back where it was and stops what this run started. Never stopped by
+    /// a signal. Errors mean the environment is in an unknown state.
+    pub fn restore(&mut self, run: &Run) -> Result<()> {
+        run.begin_cleanup();
+        if self.routed {
+            match self.before.clone() {
+                Some(before) => {
+                    let mut back = before.backends.clone();
+                    for b in &mut back {
+                        b.weight = b.weight.max(1);
+                    }
+                    run.step(&format!("route back to {}", before.describe()), || {
+                        self.router.apply(run, &Routing::new(back))
+                    })?;
+                    self.routed = false;
+                }
+                None => {
+                    return Err(Error::failed(
+                        "there is no previous version to route back to; the router still points at the new slot",
+                    ));
+                }
+            }
+        }
+        let mut failures = Vec::new();
+        for host in std::mem::take(&mut self.started) {
+            let slot = self.targets[&host].clone();
+            let result = run.step(
+                &format!("stop {} in {slot} on {host}", self.version),
+                || self.platform.stop(run, &host, &slot, &self.version),
+            );
+            if let Err(e) = result {
+                failures.push(e.to_string());
+            }
+        }
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            // Traffic is back; a slot that would not stop is reported, not fatal.
+            run.ui.warn(&format!(
+                "traffic is back, but stopping the new slot failed: {}",
+                failures.join("; ")
+            ));
+            Ok(())
+        }
+    }
+}
