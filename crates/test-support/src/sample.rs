@@ -82,7 +82,20 @@ impl SampleService {
             command.arg("--fail-health");
         }
         let mut process = ServerProcess::spawn(BIN_NAME, command, &dir.path().join("sample.log"));
-        process.wait_for_port(port, Duration::from_secs(10));
+        // Ready when it answers as itself (not some other server on the port).
+        let version_url = format!("http://127.0.0.1:{port}/version");
+        let expected = serde_json::json!({"version": version, "slot": slot});
+        process.wait_until(
+            &format!("GET {version_url} to answer {expected}"),
+            Duration::from_secs(10),
+            || {
+                http::get(&version_url).is_ok_and(|r| {
+                    r.status == 200
+                        && serde_json::from_slice::<serde_json::Value>(&r.body)
+                            .is_ok_and(|v| v == expected)
+                })
+            },
+        );
         Self {
             process,
             port,

@@ -12,9 +12,9 @@
 //! | `POST /knobs` | set some knobs: `{"error_rate":0.05,"latency_ms":200,"fail_health":true}`; answers the new knobs |
 //!
 //! Every response carries `X-Version` and `X-Slot` headers. The metrics count
-//! the application's requests (`/`, `/version` and unknown paths), not health
-//! checks, scrapes or knob changes, so an error rate computed from them is the
-//! knob's.
+//! the application's requests (`/` and unknown paths), not health and
+//! version checks, scrapes or knob changes, so an error rate computed from
+//! them is the knob's.
 //!
 //! Errors are deterministic: with `error_rate` r, the k-th request to `/`
 //! (counted from the last knob change) fails when `floor(k·r)` exceeds
@@ -119,7 +119,10 @@ impl App {
                 body.as_bytes(),
                 keep_alive,
             );
-            if !matches!(request.path(), "/health" | "/metrics" | "/knobs") {
+            if !matches!(
+                request.path(),
+                "/health" | "/version" | "/metrics" | "/knobs"
+            ) {
                 self.observe(status, started.elapsed());
             }
             if written.is_err() || !keep_alive {
