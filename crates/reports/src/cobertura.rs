@@ -48,6 +48,7 @@ pub fn parse(
                     }
                     b"source" => in_source = true,
                     b"class" => {
+                        xml.check_attrs(&e)?;
                         let file = attr(&e, b"filename").unwrap_or_default();
                         let keep = options.keeps_lines(&file);
                         class = Some((file, FileCoverage::default(), keep));

@@ -123,8 +123,8 @@ pub fn detect(head: &[u8], path: &Path) -> Result<Kind, ParseError> {
     if trimmed.starts_with('<') {
         let root = xml_root(trimmed).ok_or_else(unknown)?;
         return match root.as_str() {
-            "testsuites" | "testsuite" | "test-run" | "test-results" | "assemblies"
-            | "assembly" | "TestRun" => Ok(Kind::Junit),
+            "testsuites" | "testsuite" | "test-run" | "test-results" | "test-suite"
+            | "assemblies" | "assembly" | "TestRun" => Ok(Kind::Junit),
             "coverage" => Ok(Kind::Cobertura),
             "report" => Ok(Kind::Jacoco),
             r if r.eq_ignore_ascii_case("html") => Err(ParseError::at(

@@ -23,3 +23,15 @@ pub(crate) fn error(path: &Path, e: &serde_json::Error) -> ParseError {
         ParseError::at_line(path, e.line() as u64, e.column() as u64, what)
     }
 }
+
+/// Reads one JSON document of type `T` from `input`, streaming (only the fields `T`
+/// names are kept).
+pub(crate) fn read<T: serde::de::DeserializeOwned>(
+    input: impl std::io::BufRead,
+    path: &Path,
+) -> Result<T, ParseError> {
+    let mut de = serde_json::Deserializer::from_reader(input);
+    let value = T::deserialize(&mut de).map_err(|e| error(path, &e))?;
+    de.end().map_err(|e| error(path, &e))?;
+    Ok(value)
+}

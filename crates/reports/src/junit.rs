@@ -23,6 +23,7 @@ pub const ROOTS: &[&str] = &[
     "testsuite",
     "test-run",
     "test-results",
+    "test-suite",
     "assemblies",
     "assembly",
     "TestRun",
@@ -74,6 +75,9 @@ pub fn parse(input: impl BufRead, path: &Path) -> Result<TestReport, ParseError>
     let mut dialect = Dialect::Junit;
     let mut suites: Vec<Suite> = Vec::new();
     let mut case: Option<Case> = None;
+    // Counts from suites that have `tests=` but no cases; used only when the whole
+    // document has no cases at all (a summary-only report).
+    let mut summary = TestReport::default();
     loop {
         buf.clear();
         let at = xml.offset();
@@ -85,7 +89,7 @@ pub fn parse(input: impl BufRead, path: &Path) -> Result<TestReport, ParseError>
                 if xml.depth() == 1 {
                     expect_root(path, at, name, ROOTS, "JUnit/NUnit/xUnit/TRX test")?;
                     dialect = match name {
-                        b"test-run" | b"test-results" => Dialect::Nunit,
+                        b"test-run" | b"test-results" | b"test-suite" => Dialect::Nunit,
                         b"assemblies" | b"assembly" => Dialect::Xunit,
                         b"TestRun" => Dialect::Trx,
                         _ => Dialect::Junit,
@@ -112,6 +116,7 @@ pub fn parse(input: impl BufRead, path: &Path) -> Result<TestReport, ParseError>
                     | (Dialect::Nunit, b"test-case")
                     | (Dialect::Xunit, b"test")
                     | (Dialect::Trx, b"UnitTestResult") => {
+                        xml.check_attrs(&e)?;
                         case = Some(start_case(dialect, &e));
                         if let Some(t) = attr_f64(&e, b"time") {
                             report.duration_secs += t;
@@ -143,12 +148,12 @@ pub fn parse(input: impl BufRead, path: &Path) -> Result<TestReport, ParseError>
                         if cases == 0 && s.tests > 0 && dialect == Dialect::Junit {
                             // A suite summary without its cases: count from attributes.
                             let bad = (s.failures + s.errors + s.skipped).min(s.tests);
-                            report.total += s.tests;
-                            report.failed += s.failures.min(s.tests);
-                            report.errors += s.errors.min(s.tests - s.failures.min(s.tests));
-                            report.skipped +=
+                            summary.total += s.tests;
+                            summary.failed += s.failures.min(s.tests);
+                            summary.errors += s.errors.min(s.tests - s.failures.min(s.tests));
+                            summary.skipped +=
                                 s.skipped.min(s.tests.saturating_sub(s.failures + s.errors));
-                            report.passed += s.tests - bad;
+                            summary.passed += s.tests - bad;
                             cases = s.tests;
                         }
                         if let Some(parent) = suites.last_mut() {
@@ -182,6 +187,11 @@ pub fn parse(input: impl BufRead, path: &Path) -> Result<TestReport, ParseError>
             Step::Skip => {}
         }
     }
+    if report.total == 0 && summary.total > 0 {
+        summary.suites = report.suites;
+        summary.duration_secs = report.duration_secs;
+        return Ok(summary);
+    }
     Ok(report)
 }
 
@@ -212,9 +222,14 @@ fn start_case(dialect: Dialect, e: &BytesStart<'_>) -> Case {
             let result = attr(e, b"result").unwrap_or_default().to_ascii_lowercase();
             let label = attr(e, b"label").unwrap_or_default().to_ascii_lowercase();
             let executed = attr(e, b"executed").map(|v| v.eq_ignore_ascii_case("true"));
+            let success = attr(e, b"success").map(|v| !v.trim().eq_ignore_ascii_case("false"));
+            // NUnit 3's label="Error" (an exception rather than an assertion) still counts as
+            // a failure, as NUnit's own summary and the peers count it.
+            let _ = label;
             c.outcome = Some(match result.as_str() {
+                "" if executed == Some(false) => Outcome::Skipped,
+                "" if success == Some(false) => Outcome::Failed,
                 "passed" | "success" | "warning" => Outcome::Passed,
-                "failed" | "failure" if label == "error" || label == "invalid" => Outcome::Errored,
                 "failed" | "failure" => Outcome::Failed,
                 "error" | "notrunnable" if executed != Some(false) => Outcome::Errored,
                 _ if executed == Some(false) => Outcome::Skipped,
@@ -248,7 +263,8 @@ fn start_case(dialect: Dialect, e: &BytesStart<'_>) -> Case {
                 {
                     "passed" | "passedbutrunaborted" | "warning" | "completed" => Outcome::Passed,
                     "failed" | "timeout" => Outcome::Failed,
-                    "error" | "aborted" => Outcome::Errored,
+                    "error" => Outcome::Errored,
+                    // Aborted, NotExecuted, NotRunnable, Inconclusive, Pending: did not run.
                     _ => Outcome::Skipped,
                 },
             );
@@ -262,7 +278,7 @@ fn child_start(dialect: Dialect, c: &mut Case, name: &[u8], e: &BytesStart<'_>) 
         c.outcome = Some(c.outcome.map_or(o, |old| old.max(o)));
     };
     match (dialect, name) {
-        (Dialect::Junit, b"failure") => {
+        (Dialect::Junit | Dialect::Nunit, b"failure") => {
             bump(c, Outcome::Failed);
             start_capture(c, e);
         }
@@ -278,7 +294,7 @@ fn child_start(dialect: Dialect, c: &mut Case, name: &[u8], e: &BytesStart<'_>) 
                 start_capture(c, e);
             }
         }
-        (Dialect::Nunit | Dialect::Xunit, b"failure") | (Dialect::Trx, b"ErrorInfo") => {
+        (Dialect::Xunit, b"failure") | (Dialect::Trx, b"ErrorInfo") => {
             start_capture(c, e);
         }
         _ => {}

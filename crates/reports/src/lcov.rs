@@ -9,7 +9,13 @@ use crate::error::ParseError;
 use crate::model::{CoverageReport, FileCoverage};
 
 /// The record being read: file, counts, whether to keep line hits, LF/LH and BRF/BRH.
-type Record = (String, FileCoverage, bool, Option<(u64, u64)>, Option<(u64, u64)>);
+type Record = (
+    String,
+    FileCoverage,
+    bool,
+    Option<(u64, u64)>,
+    Option<(u64, u64)>,
+);
 
 /// Parses an LCOV tracefile from `input`; `path` names it in errors.
 pub fn parse(

@@ -7,15 +7,34 @@
 //! only aggregates plus a bounded number of details, so a 2 GB report costs no more memory
 //! than a small one. Every error names the file and, where there is one, the position.
 #![deny(missing_docs)]
+// The serde structs mirror the field names of the formats they read.
+#![allow(clippy::struct_field_names)]
 
+pub mod bandit;
+pub mod cargo_audit;
+pub mod clippy;
 pub mod cobertura;
+pub mod coveragepy;
+pub mod criterion;
+pub mod cvss;
 pub mod detect;
 pub mod error;
+pub mod flake8;
+pub mod grype;
+pub mod hyperfine;
+pub mod jacoco;
 mod json;
 pub mod junit;
+pub mod k6;
 pub mod lcov;
+pub mod locust;
 pub mod model;
+pub mod pip_audit;
+pub mod pylint;
+pub mod pytest_benchmark;
+pub mod ruff;
 pub mod sarif;
+pub mod trivy;
 mod xml;
 
 use std::io::BufReader;
@@ -125,6 +144,15 @@ pub fn parse_path(
         return Err(ParseError::whole(path, "file is empty"));
     }
     let mut reader = BufReader::with_capacity(BUFFER, file);
+    // A UTF-8 byte-order mark is legal before XML and common before JSON written on
+    // Windows; serde_json refuses it, so skip it for every format.
+    {
+        let head = std::io::BufRead::fill_buf(&mut reader)
+            .map_err(|e| ParseError::whole(path, format!("cannot read: {e}")))?;
+        if head.starts_with(b"\xEF\xBB\xBF") {
+            std::io::BufRead::consume(&mut reader, 3);
+        }
+    }
     let kind = if let Some(k) = kind {
         k
     } else {
@@ -148,13 +176,23 @@ pub fn parse_reader(
         Kind::Junit => Report::Tests(junit::parse(input, path)?),
         Kind::Cobertura => Report::Coverage(cobertura::parse(input, path, options)?),
         Kind::Lcov => Report::Coverage(lcov::parse(input, path, options)?),
+        Kind::CoveragePy => Report::Coverage(coveragepy::parse(input, path, options)?),
+        Kind::Jacoco => Report::Coverage(jacoco::parse(input, path, options)?),
         Kind::Sarif => Report::Security(sarif::parse(input, path)?),
-        other => {
-            return Err(ParseError::whole(
-                path,
-                format!("the {other} format is not supported yet"),
-            ));
-        }
+        Kind::Trivy => Report::Security(trivy::parse(input, path)?),
+        Kind::Grype => Report::Security(grype::parse(input, path)?),
+        Kind::PipAudit => Report::Security(pip_audit::parse(input, path)?),
+        Kind::CargoAudit => Report::Security(cargo_audit::parse(input, path)?),
+        Kind::Bandit => Report::Security(bandit::parse(input, path)?),
+        Kind::Pylint => Report::Lint(pylint::parse(input, path)?),
+        Kind::Ruff => Report::Lint(ruff::parse(input, path)?),
+        Kind::Flake8 => Report::Lint(flake8::parse(input, path)?),
+        Kind::Clippy => Report::Lint(clippy::parse(input, path)?),
+        Kind::PytestBenchmark => Report::Performance(pytest_benchmark::parse(input, path)?),
+        Kind::Criterion => Report::Performance(criterion::parse(input, path)?),
+        Kind::Hyperfine => Report::Performance(hyperfine::parse(input, path)?),
+        Kind::Locust => Report::Performance(locust::parse(input, path)?),
+        Kind::K6 => Report::Performance(k6::parse(input, path)?),
     })
 }
 
@@ -166,10 +204,7 @@ pub(crate) fn flake8_line(line: &str) -> bool {
     else {
         return false;
     };
-    let code = rest
-        .split_whitespace()
-        .next()
-        .unwrap_or_default();
+    let code = rest.split_whitespace().next().unwrap_or_default();
     !file.is_empty()
         && l.chars().all(|c| c.is_ascii_digit())
         && !l.is_empty()

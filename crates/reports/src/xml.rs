@@ -109,6 +109,11 @@ impl<'p, R: BufRead> Xml<'p, R> {
                     Ok(Step::Text(self.text(&t)?))
                 }
                 Event::CData(t) => {
+                    if let Some(b) = t.iter().find(|b| is_forbidden(**b)) {
+                        return Err(self.error(format!(
+                            "invalid character U+{b:04X} in CDATA (not allowed in XML)"
+                        )));
+                    }
                     let s = std::str::from_utf8(&t)
                         .map_err(|e| self.error(format!("CDATA is not UTF-8: {e}")))?
                         .to_owned();
@@ -149,6 +154,11 @@ impl<'p, R: BufRead> Xml<'p, R> {
     }
 
     fn text(&self, t: &BytesText<'_>) -> Result<String, ParseError> {
+        if let Some(b) = t.iter().find(|b| is_forbidden(**b)) {
+            return Err(self.error(format!(
+                "invalid character U+{b:04X} in text (not allowed in XML)"
+            )));
+        }
         t.decode()
             .map(std::borrow::Cow::into_owned)
             .map_err(|e| self.error(format!("text is not valid UTF-8: {e}")))
@@ -171,10 +181,34 @@ impl<'p, R: BufRead> Xml<'p, R> {
             "amp" => "&".into(),
             "apos" => "'".into(),
             "quot" => "\"".into(),
-            // Undeclared entities (and anything a DTD would define) are not expanded:
-            // no external entity is ever fetched.
-            other => format!("&{other};"),
+            // Entities a DTD would define are never expanded (no external entity is ever
+            // fetched), so they are refused, as the peers refuse them.
+            other => {
+                return Err(self.error(format!(
+                    "entity &{other}; is not defined (DTD entities are not expanded)"
+                )));
+            }
         })
+    }
+}
+
+/// Control characters XML 1.0 forbids (all of C0 except tab, newline, carriage return).
+fn is_forbidden(b: u8) -> bool {
+    b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')
+}
+
+impl<R: BufRead> Xml<'_, R> {
+    /// Checks every attribute of `e` is well formed (quoted, separated, not repeated).
+    pub(crate) fn check_attrs(&self, e: &BytesStart<'_>) -> Result<(), ParseError> {
+        for a in e.attributes() {
+            if let Err(err) = a {
+                return Err(self.error(format!(
+                    "malformed attribute in <{}>: {err}",
+                    String::from_utf8_lossy(e.local_name().as_ref())
+                )));
+            }
+        }
+        Ok(())
     }
 }
 

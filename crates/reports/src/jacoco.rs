@@ -1,0 +1,149 @@
+//! JaCoCo XML (`jacoco:report`, Gradle `jacocoTestReport`): per source file LINE and
+//! BRANCH counters, read in one streaming pass. Files are keyed `package/File.java`.
+//! A report with only top-level counters (no source files) uses those.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use crate::Options;
+use crate::error::ParseError;
+use crate::model::{Counter, CoverageReport, FileCoverage};
+use crate::xml::{Step, Xml, attr, attr_num, expect_root};
+
+/// Parses a JaCoCo report from `input`; `path` names it in errors.
+pub fn parse(
+    input: impl BufRead,
+    path: &Path,
+    options: &Options,
+) -> Result<CoverageReport, ParseError> {
+    let mut xml = Xml::new(input, path);
+    let mut buf = Vec::with_capacity(4096);
+    let mut report = CoverageReport::default();
+    let mut stack: Vec<Vec<u8>> = Vec::new();
+    let mut package = String::new();
+    let mut file: Option<(String, FileCoverage, bool, bool)> = None;
+    let mut top_lines = Counter::default();
+    let mut top_branches = Counter::default();
+    loop {
+        buf.clear();
+        let at = xml.offset();
+        match xml.next(&mut buf)? {
+            Step::Start(e) => {
+                let name = e.local_name().as_ref().to_vec();
+                if stack.is_empty() {
+                    expect_root(path, at, &name, &["report"], "JaCoCo coverage")?;
+                }
+                let parent = stack.last().map(Vec::as_slice);
+                match name.as_slice() {
+                    b"package" => package = attr(&e, b"name").unwrap_or_default(),
+                    b"sourcefile" => {
+                        let n = attr(&e, b"name").unwrap_or_default();
+                        let full = if package.is_empty() {
+                            n
+                        } else {
+                            format!("{package}/{n}")
+                        };
+                        let keep = options.keeps_lines(&full);
+                        file = Some((full, FileCoverage::default(), keep, false));
+                    }
+                    b"line" if parent == Some(b"sourcefile") => {
+                        if let Some((_, fc, keep, _)) = file.as_mut() {
+                            if *keep {
+                                let nr: Option<u32> = attr_num(&e, b"nr");
+                                let ci: u64 = attr_num(&e, b"ci").unwrap_or(0);
+                                let mi: u64 = attr_num(&e, b"mi").unwrap_or(0);
+                                if let Some(nr) = nr {
+                                    if ci + mi > 0 {
+                                        fc.line_hits.push((nr, ci));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    b"counter" => {
+                        let kind = attr(&e, b"type").unwrap_or_default();
+                        let c = Counter {
+                            covered: attr_num(&e, b"covered").unwrap_or(0),
+                            total: attr_num::<u64>(&e, b"covered").unwrap_or(0)
+                                + attr_num::<u64>(&e, b"missed").unwrap_or(0),
+                        };
+                        match parent {
+                            Some(b"sourcefile") => {
+                                if let Some((_, fc, _, counted)) = file.as_mut() {
+                                    match kind.as_str() {
+                                        "LINE" => {
+                                            fc.lines = c;
+                                            *counted = true;
+                                        }
+                                        "BRANCH" => fc.branches = c,
+                                        _ => {}
+                                    }
+                                }
+                            }
+                            Some(b"report") => match kind.as_str() {
+                                "LINE" => top_lines = c,
+                                "BRANCH" => top_branches = c,
+                                _ => {}
+                            },
+                            _ => {}
+                        }
+                    }
+                    _ => {}
+                }
+                stack.push(name);
+            }
+            Step::End(name) => {
+                stack.pop();
+                match name.as_slice() {
+                    b"sourcefile" => {
+                        if let Some((p, fc, _, _)) = file.take() {
+                            report.add_file(p, fc);
+                        }
+                    }
+                    b"package" => package.clear(),
+                    _ => {}
+                }
+            }
+            Step::Text(_) | Step::Skip => {}
+            Step::Eof => break,
+        }
+    }
+    if report.files.is_empty() && top_lines.total > 0 {
+        report.lines = top_lines;
+        report.branches = top_branches;
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_sourcefile_counters_and_ignores_class_and_method_ones() {
+        let text = r#"<?xml version="1.0"?><!DOCTYPE report PUBLIC "-//JACOCO//DTD Report 1.1//EN" "report.dtd">
+<report name="x"><package name="com/a"><class name="com/a/U" sourcefilename="U.java">
+<method name="m" desc="()V" line="3"><counter type="LINE" missed="9" covered="9"/></method>
+<counter type="LINE" missed="9" covered="9"/></class>
+<sourcefile name="U.java"><line nr="3" mi="0" ci="3" mb="0" cb="0"/><line nr="6" mi="4" ci="0" mb="1" cb="1"/>
+<counter type="LINE" missed="1" covered="1"/><counter type="BRANCH" missed="1" covered="1"/></sourcefile>
+<counter type="LINE" missed="1" covered="1"/></package><counter type="LINE" missed="1" covered="1"/></report>"#;
+        let opts = Options::default().keep_line_hits(|_| true);
+        let r = parse(text.as_bytes(), Path::new("jacoco.xml"), &opts).unwrap();
+        assert_eq!(
+            r.lines,
+            Counter {
+                covered: 1,
+                total: 2
+            }
+        );
+        assert_eq!(
+            r.branches,
+            Counter {
+                covered: 1,
+                total: 2
+            }
+        );
+        assert_eq!(r.files["com/a/U.java"].line_hits, vec![(3, 3), (6, 0)]);
+    }
+}

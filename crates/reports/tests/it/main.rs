@@ -1,0 +1,3 @@
+//! Integration tests for slipway-reports: one binary, a module per area.
+
+mod corpus;
