@@ -1,28 +1,21 @@
-//! `version-manager`: Next semantic version from Conventional Commits: version files, changelog, tags and GitHub releases.
+//! `version-manager`: semantic versions from Conventional Commits: version files,
+//! changelog, tags and GitHub releases.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use slipway_kit::{Exit, Ui};
-
-/// Next semantic version from Conventional Commits: version files, changelog, tags and GitHub releases.
-#[derive(Debug, Parser)]
-#[command(name = "version-manager", version, about, long_about = None)]
-struct Cli {
-    /// Path to slipway.toml (default: ./slipway.toml, then ./.github/slipway.toml).
-    #[arg(long, global = true, env = "SLIPWAY_CONFIG")]
-    config: Option<std::path::PathBuf>,
-}
+use slipway_kit::Ui;
+use version_manager::cli::Cli;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    slipway_kit::log::init(false);
     let ui = Ui::detect();
-    slipway_kit::exit::finish(&ui, run(&cli, &ui))
-}
-
-fn run(cli: &Cli, _ui: &Ui) -> anyhow::Result<Exit> {
-    let _config =
-        slipway_config::ConfigFile::discover(cli.config.as_deref(), std::path::Path::new("."))
-            .map_err(slipway_kit::Failure::from)?;
-    Ok(Exit::Success)
+    slipway_kit::exit::finish(&ui, version_manager::cmd::run(&cli, &ui))
 }

@@ -1,0 +1,64 @@
+//! `show`: current version, commits since it grouped by type, the bump and the next version.
+
+use slipway_kit::Exit;
+
+use super::{Ctx, Document, warn_non_conventional};
+use crate::analysis::Source;
+use crate::cli::ShowArgs;
+
+pub(super) fn run(ctx: &Ctx<'_>, args: &ShowArgs) -> anyhow::Result<Exit> {
+    let project = ctx.project()?;
+    let tags = project.tags(ctx.ui)?;
+    let state = project.state(ctx.ui, &tags)?;
+    warn_non_conventional(ctx.ui, &state);
+    let next = project.next(
+        &state,
+        state.verdict.level,
+        args.pre.map(crate::version::Channel::as_str),
+    );
+    let mut doc = Document::new("show", &project, &state);
+    doc.next = next.as_ref().map(ToString::to_string);
+    doc.tag = next.as_ref().map(|v| project.tag_name(v));
+    doc.released = next.is_some();
+    if ctx.emit(&doc)? {
+        return Ok(Exit::Success);
+    }
+    let ui = ctx.ui;
+    let from = match (state.source, &state.current_tag, &state.source_file) {
+        (Source::Tag, Some(t), _) => format!("tag {t}"),
+        (Source::File, _, Some(f)) => format!("{} (no version tag yet)", f.display()),
+        _ => "no tag and no version file".to_owned(),
+    };
+    ui.result(&format!("current: {} ({from})", state.current));
+    let s = &state.verdict.stats;
+    ui.result(&format!(
+        "commits: {} since ({} conventional, {} not, {} merges skipped{})",
+        s.total,
+        s.conventional,
+        s.non_conventional,
+        s.merges,
+        if s.reverted > 0 {
+            format!(", {} cancelled by reverts", s.reverted)
+        } else {
+            String::new()
+        }
+    ));
+    for (kind, n) in &s.by_type {
+        ui.result(&format!("  {kind:<10} {n}"));
+    }
+    let breaking = state
+        .verdict
+        .commits
+        .iter()
+        .filter(|c| c.conventional().is_some_and(|c| c.breaking))
+        .count();
+    if breaking > 0 {
+        ui.result(&format!("  breaking   {breaking}"));
+    }
+    ui.result(&format!("bump: {}", state.verdict.level));
+    match &next {
+        Some(v) => ui.result(&format!("next: {v} (tag {})", project.tag_name(v))),
+        None => ui.result("next: nothing to release"),
+    }
+    Ok(Exit::Success)
+}

@@ -1,0 +1,16 @@
+//! `version-manager`: semantic versions from Conventional Commits, version files,
+//! changelog, tags and GitHub releases.
+//!
+//! The library holds the logic; `main.rs` parses the command line and calls [`cmd::run`].
+#![deny(missing_docs)]
+
+pub mod analysis;
+pub mod changelog;
+pub mod cli;
+pub mod cmd;
+pub mod commit;
+pub mod config;
+pub mod files;
+pub mod history;
+pub mod project;
+pub mod version;

@@ -1,0 +1,178 @@
+//! The repository being versioned: config, target package, tags, version files, and the
+//! state every command starts from (current version, commits since, next version).
+
+use std::path::{Path, PathBuf};
+
+use git2::{Oid, Repository};
+use semver::Version;
+use slipway_kit::{Failure, Ui};
+
+use crate::analysis::{self, Source, Verdict};
+use crate::commit::{self, TypeRules};
+use crate::config::{Target, VersionConfig};
+use crate::files::{self, VersionFile};
+use crate::history::{self, HistoryError, PathFilter, TagIndex, TagMatcher};
+use crate::version::{Level, Rules};
+
+/// An opened repository with its settings.
+pub struct Project {
+    /// The repository.
+    pub repo: Repository,
+    /// Its working tree.
+    pub root: PathBuf,
+    /// `[version]`.
+    pub config: VersionConfig,
+    /// The package worked on.
+    pub target: Target,
+    /// Tag names that are versions of the target.
+    pub matcher: TagMatcher,
+    /// Commit filter of the target.
+    pub filter: PathFilter,
+}
+
+impl std::fmt::Debug for Project {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Project")
+            .field("root", &self.root)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where the version stands.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// Current version.
+    pub current: Version,
+    /// Its tag, when it came from one.
+    pub current_tag: Option<String>,
+    /// Where it came from.
+    pub source: Source,
+    /// The file it came from, for `Source::File`.
+    pub source_file: Option<PathBuf>,
+    /// Commits since, judged.
+    pub verdict: Verdict,
+    /// Commits walked.
+    pub walked: usize,
+}
+
+impl Project {
+    /// Opens the repository around `dir` and loads `[version]` from `config` (or discovery).
+    pub fn open(dir: &Path, config: Option<&Path>, package: Option<&str>) -> Result<Self, Failure> {
+        let repo = Repository::discover(dir).map_err(|_| HistoryError::NotARepo {
+            path: dir.to_owned(),
+        })?;
+        let root = repo.workdir().map(Path::to_path_buf).ok_or_else(|| {
+            Failure::bad_input("the repository is bare: no working tree to version")
+        })?;
+        let file = slipway_config::ConfigFile::discover(config, &root).map_err(Failure::from)?;
+        let config: VersionConfig = file.section("version").map_err(Failure::from)?;
+        let target = config.target(package)?;
+        let matcher = TagMatcher::new(&target.tag_prefix);
+        let filter = PathFilter::new(target.path.as_deref());
+        Ok(Self {
+            repo,
+            root,
+            config,
+            target,
+            matcher,
+            filter,
+        })
+    }
+
+    /// Reads the version tags, warning once about tags that look like versions but are not.
+    pub fn tags(&self, ui: &Ui) -> Result<TagIndex, Failure> {
+        let tags = TagIndex::read(&self.repo, &self.matcher).map_err(Failure::from)?;
+        if !tags.ignored.is_empty() {
+            let examples: Vec<&str> = tags.ignored.iter().take(3).map(String::as_str).collect();
+            ui.warn(&format!(
+                "ignored {} tag(s) that are not SemVer: {}{}",
+                tags.ignored.len(),
+                examples.join(", "),
+                if tags.ignored.len() > 3 { ", …" } else { "" }
+            ));
+        }
+        Ok(tags)
+    }
+
+    /// The version files of the target.
+    pub fn files(&self) -> Result<Vec<VersionFile>, Failure> {
+        files::resolve(
+            &self.root,
+            self.target.files.as_deref(),
+            &self.target.detect_in,
+        )
+        .map_err(Failure::from)
+    }
+
+    /// The rules for versions.
+    pub fn rules(&self) -> Rules {
+        Rules {
+            major_zero_breaking_bumps_minor: self.config.major_zero_breaking_bumps_minor,
+        }
+    }
+
+    /// Type levels with the config's overrides.
+    pub fn types(&self) -> TypeRules {
+        TypeRules::with_overrides(&self.config.types)
+    }
+
+    /// The tag name for a version.
+    pub fn tag_name(&self, v: &Version) -> String {
+        format!("{}{v}", self.target.tag_prefix)
+    }
+
+    /// HEAD, or a bad-input failure in an empty repository.
+    pub fn head(&self) -> Result<Oid, Failure> {
+        history::head(&self.repo).ok_or_else(|| {
+            Failure::bad_input("the repository has no commits yet")
+                .help("commit something first: there is no history to version")
+        })
+    }
+
+    /// Current version, commits since it, and their verdict.
+    pub fn state(&self, ui: &Ui, tags: &TagIndex) -> Result<State, Failure> {
+        let head = self.head()?;
+        let since = history::since_latest_tag(&self.repo, head, tags, &self.filter)
+            .map_err(Failure::from)?;
+        let parsed: Vec<_> = since.commits.into_iter().map(commit::parse).collect();
+        let verdict = analysis::judge(parsed, &self.types());
+        for c in &verdict.commits {
+            if let Some(why) = c.conventional().and_then(|c| c.lenient.as_deref()) {
+                ui.warn(&format!(
+                    "commit {} read leniently ({why}): {}",
+                    c.short_id(),
+                    c.subject()
+                ));
+            }
+        }
+        let (current, current_tag, source, source_file) = match since.base {
+            Some((_, tag)) => (tag.version, Some(tag.name), Source::Tag, None),
+            None => {
+                match files::primary_version(&self.root, &self.files()?).map_err(Failure::from)? {
+                    Some((path, v)) => (v, None, Source::File, Some(path)),
+                    None => (Version::new(0, 0, 0), None, Source::Default, None),
+                }
+            }
+        };
+        Ok(State {
+            current,
+            current_tag,
+            source,
+            source_file,
+            verdict,
+            walked: since.walked,
+        })
+    }
+
+    /// The next version for `state` at `level` (on `channel`).
+    pub fn next(&self, state: &State, level: Level, channel: Option<&str>) -> Option<Version> {
+        analysis::next(
+            &state.current,
+            state.source,
+            level,
+            channel,
+            self.rules(),
+            &self.config.initial_version,
+        )
+    }
+}

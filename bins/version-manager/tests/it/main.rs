@@ -1,0 +1,6 @@
+//! version-manager against real temporary git repositories: one binary, a module per area.
+#![allow(clippy::unwrap_used, clippy::format_push_string)]
+
+mod bump_set;
+mod common;
+mod show_next;
