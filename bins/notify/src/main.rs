@@ -1,28 +1,15 @@
-//! `notify`: Pipeline and deploy messages to Slack, Teams, Discord, webhooks, email, MQTT and GitHub issues.
+//! `notify`: pipeline and deploy messages to Slack, Teams, Discord, Google Chat, webhooks,
+//! email, MQTT and GitHub issues. The work lives in the `slipway_notify` library.
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use slipway_kit::{Exit, Ui};
-
-/// Pipeline and deploy messages to Slack, Teams, Discord, webhooks, email, MQTT and GitHub issues.
-#[derive(Debug, Parser)]
-#[command(name = "notify", version, about, long_about = None)]
-struct Cli {
-    /// Path to slipway.toml (default: ./slipway.toml, then ./.github/slipway.toml).
-    #[arg(long, global = true, env = "SLIPWAY_CONFIG")]
-    config: Option<std::path::PathBuf>,
-}
+use clap::Parser as _;
+use slipway_kit::Ui;
+use slipway_notify::cli::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    slipway_kit::log::init(cli.verbose);
     let ui = Ui::detect();
-    slipway_kit::exit::finish(&ui, run(&cli, &ui))
-}
-
-fn run(cli: &Cli, _ui: &Ui) -> anyhow::Result<Exit> {
-    let _config =
-        slipway_config::ConfigFile::discover(cli.config.as_deref(), std::path::Path::new("."))
-            .map_err(slipway_kit::Failure::from)?;
-    Ok(Exit::Success)
+    slipway_kit::exit::finish(&ui, slipway_notify::run(&cli, &ui))
 }
