@@ -163,6 +163,22 @@ impl TestRepo {
         }
     }
 
+    /// Merges `branch` into the current branch with a merge commit
+    /// (`--no-ff`) and returns its SHA.
+    pub fn merge(&self, branch: &str, message: &str) -> String {
+        self.run_git(&[
+            "merge",
+            "--quiet",
+            "--no-ff",
+            "--no-edit",
+            "-m",
+            message,
+            branch,
+        ]);
+        self.commits.fetch_add(1, Ordering::Relaxed);
+        self.head()
+    }
+
     /// The full SHA of HEAD.
     pub fn head(&self) -> String {
         self.run_git(&["rev-parse", "HEAD"])

@@ -62,3 +62,20 @@ fn branches_and_a_bare_remote_take_pushes() {
     assert_eq!(repo.run_git_in_remote(&["rev-parse", "main"]), repo.head());
     assert_eq!(repo.run_git_in_remote(&["tag", "--list"]), "v1.0.0");
 }
+
+#[test]
+fn a_feature_branch_merges_with_a_merge_commit() {
+    let repo = TestRepo::new();
+    repo.commit("chore: base");
+    repo.checkout_branch("feat/login");
+    repo.commit_file("login.rs", "fn login() {}\n", "feat: login");
+    repo.checkout_branch("main");
+    let merge = repo.merge("feat/login", "Merge pull request #1 from feat/login");
+    assert_eq!(
+        repo.run_git(&["rev-list", "--parents", "-n", "1", &merge])
+            .split(' ')
+            .count(),
+        3
+    );
+    assert!(repo.path().join("login.rs").is_file());
+}
