@@ -639,6 +639,17 @@ pub fn totals(inputs: &Inputs, new_code: Option<&NewCode>) -> Totals {
         ));
         m
     });
+    if let Some(l) = &inputs.lint {
+        let mut lint = Vec::new();
+        if let Some(score) = l.score {
+            lint.push(format!("pylint {}/10", trim_number(score)));
+        }
+        let errors = l.counts.get("error").copied().unwrap_or(0)
+            + l.counts.get("fatal").copied().unwrap_or(0);
+        let warnings = l.counts.get("warning").copied().unwrap_or(0);
+        lint.push(format!("{errors} errors, {warnings} warnings"));
+        parts.push(format!("Lint: {}", lint.join(", ")));
+    }
     Totals {
         tests,
         coverage,

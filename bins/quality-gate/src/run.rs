@@ -268,15 +268,17 @@ fn publish(
     pr: Option<u64>,
     status: bool,
 ) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    // octocrab's client spawns its service inside the runtime it is built in.
+    let _runtime = rt.enter();
     let Some(client) = slipway_github::Client::from_env(github, ui)? else {
         ui.notice("GITHUB_TOKEN is not set: skipping the pull-request comment and commit status");
         return Ok(());
     };
     let markdown = summary::render(doc, inputs, summary::Limits::COMMENT);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
     rt.block_on(crate::comment::publish(
         &client, github, ui, doc, &markdown, pr, status,
     ));

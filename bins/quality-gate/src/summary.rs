@@ -212,7 +212,7 @@ pub fn render(doc: &GateDoc, inputs: &Inputs, limits: Limits) -> String {
             let mut s = String::new();
             let _ = writeln!(
                 s,
-                "<details><summary>Least covered files ({} files)</summary>\n",
+                "<details><summary>Least covered files (of {})</summary>\n",
                 files.len()
             );
             s.push_str("| File | Lines | Missed |\n|---|---|---|\n");
@@ -229,7 +229,7 @@ pub fn render(doc: &GateDoc, inputs: &Inputs, limits: Limits) -> String {
             let counts: Vec<String> = lint
                 .counts
                 .iter()
-                .map(|(k, v)| format!("{v} {k}"))
+                .map(|(k, v)| format!("{k}: {v}"))
                 .collect();
             let _ = writeln!(
                 s,

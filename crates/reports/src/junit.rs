@@ -337,6 +337,13 @@ fn finish_case(report: &mut TestReport, c: Case) {
     };
     if report.failures.len() < KEEP_DETAILS {
         let details = clip(c.details.trim(), KEEP_TEXT);
+        let (file, line) = match (c.file, c.line) {
+            (Some(f), l) => (Some(f), l),
+            (None, _) => match location_in(&details) {
+                Some((f, l)) => (Some(f), Some(l)),
+                None => (None, None),
+            },
+        };
         let message = if c.message.trim().is_empty() {
             details.lines().next().unwrap_or_default().to_owned()
         } else {
@@ -345,13 +352,41 @@ fn finish_case(report: &mut TestReport, c: Case) {
         report.failures.push(TestFailure {
             classname: c.classname,
             name: c.name,
-            file: c.file,
-            line: c.line,
+            file,
+            line,
             kind,
             message,
             details,
         });
     }
+}
+
+/// Where a failure happened, read from its output when the report has no `file`/`line`:
+/// Rust's `panicked at src/lib.rs:29:9`, else the last `path.ext:LINE: ` line (pytest's
+/// `tests/test_cart.py:21: AssertionError`, Go's `foo_test.go:12: ...`).
+fn location_in(details: &str) -> Option<(String, u32)> {
+    fn split(spot: &str) -> Option<(String, u32)> {
+        let mut parts = spot.splitn(3, ':');
+        let file = parts.next()?.trim();
+        let line: u32 = parts.next()?.trim().parse().ok()?;
+        let ext_ok = file.rsplit_once('.').is_some_and(|(stem, ext)| {
+            !stem.is_empty()
+                && (1..=5).contains(&ext.len())
+                && ext.chars().all(|c| c.is_ascii_alphanumeric())
+        });
+        (ext_ok && !file.contains(' ') && !file.starts_with('<') && line > 0)
+            .then(|| (file.to_owned(), line))
+    }
+    if let Some(rest) = details.split("panicked at ").nth(1) {
+        if let Some(found) = split(rest.split_whitespace().next().unwrap_or_default()) {
+            return Some(found);
+        }
+    }
+    details.lines().rev().find_map(|l| {
+        let l = l.trim();
+        let (spot, _) = l.split_once(": ").unwrap_or((l, ""));
+        split(spot)
+    })
 }
 
 #[cfg(test)]
@@ -416,6 +451,22 @@ mod tests {
         let err =
             parse_str("<!DOCTYPE html><html><body>502 Bad Gateway</body></html>").unwrap_err();
         assert!(err.message.contains("HTML page"), "{err}");
+    }
+
+    #[test]
+    fn failure_location_comes_from_the_output_when_attributes_lack_it() {
+        assert_eq!(
+            location_in("E   assert 90 == 89\n\ntests/test_cart.py:21: AssertionError"),
+            Some(("tests/test_cart.py".to_owned(), 21))
+        );
+        assert_eq!(
+            location_in("thread 'a' (28) panicked at src/lib.rs:29:9:\nassertion failed"),
+            Some(("src/lib.rs".to_owned(), 29))
+        );
+        assert_eq!(
+            location_in("   at /rustc/5980/library/core/src/panicking.rs:80:14"),
+            None
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use assert_cmd::Command;
 
 /// `quality-gate` in `dir`, with CI, GITHUB_* and RUNNER_* cleared so tests behave the same
 /// on a laptop and in CI.
-pub fn gate(dir: &Path) -> Command {
+pub(crate) fn gate(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("quality-gate").unwrap();
     cmd.current_dir(dir);
     for (key, _) in std::env::vars() {
@@ -24,7 +24,7 @@ pub fn gate(dir: &Path) -> Command {
 }
 
 /// Writes `text` to `dir/name` and returns the path.
-pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+pub(crate) fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     if let Some(parent) = p.parent() {
         std::fs::create_dir_all(parent).unwrap();
@@ -34,7 +34,7 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 /// A JUnit report with `passed` passing and `failed` failing cases.
-pub fn junit(passed: usize, failed: usize) -> String {
+pub(crate) fn junit(passed: usize, failed: usize) -> String {
     let mut s = format!(
         "<?xml version=\"1.0\"?>\n<testsuites><testsuite name=\"pytest\" tests=\"{}\">\n",
         passed + failed
@@ -50,7 +50,7 @@ pub fn junit(passed: usize, failed: usize) -> String {
 }
 
 /// A Cobertura report with `covered` of `total` lines hit in `file`.
-pub fn cobertura(file: &str, covered: usize, total: usize) -> String {
+pub(crate) fn cobertura(file: &str, covered: usize, total: usize) -> String {
     let mut s = format!(
         "<?xml version=\"1.0\" ?>\n<coverage line-rate=\"0\" branch-rate=\"0\" version=\"7.3\">\n<packages><package name=\"p\"><classes><class name=\"c\" filename=\"{file}\"><lines>\n"
     );
@@ -66,7 +66,7 @@ pub fn cobertura(file: &str, covered: usize, total: usize) -> String {
 }
 
 /// A SARIF log with one result per `(rule, security-severity)`.
-pub fn sarif(results: &[(&str, &str)]) -> String {
+pub(crate) fn sarif(results: &[(&str, &str)]) -> String {
     let rules: Vec<String> = results
         .iter()
         .map(|(id, sev)| {
@@ -86,12 +86,12 @@ pub fn sarif(results: &[(&str, &str)]) -> String {
 }
 
 /// Reads gate.json from `dir`.
-pub fn gate_json(dir: &Path) -> serde_json::Value {
+pub(crate) fn gate_json(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("gate.json")).unwrap()).unwrap()
 }
 
 /// The check with `id` (and title containing `title`) in a gate.json document.
-pub fn check<'a>(doc: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+pub(crate) fn check<'a>(doc: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     doc["checks"]
         .as_array()
         .unwrap()

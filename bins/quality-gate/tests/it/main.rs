@@ -1,4 +1,8 @@
 //! Integration tests for quality-gate: one binary, a module per area.
+#![allow(clippy::unwrap_used, clippy::format_push_string)] // test helpers panic on setup errors
 
 mod common;
 mod gate_cli;
+mod github;
+mod real_tools;
+mod summary;
