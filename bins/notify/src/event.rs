@@ -315,7 +315,8 @@ impl Context {
             }
             (!parts.is_empty()).then(|| parts.join(" · "))
         };
-        let mut facts = Vec::new();
+        // `--field` facts first: they say what this run is about (stage, error).
+        let mut facts = inputs.fields.clone();
         let mut fact = |label: &str, value: Option<String>| {
             if let Some(value) = value.filter(|v| !v.is_empty()) {
                 facts.push(Fact {
@@ -352,7 +353,6 @@ impl Context {
         );
         fact("Commit", short_sha.clone());
         fact("Actor", github.actor.clone());
-        facts.extend(inputs.fields.iter().cloned());
 
         Self {
             event,

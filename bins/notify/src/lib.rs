@@ -287,7 +287,7 @@ fn finish(
         ui.annotate(
             Level::Warning,
             &format!(
-                "notify: channel {} ({}) failed: {}",
+                "channel {} ({}) failed: {}",
                 r.name,
                 r.kind.as_str(),
                 r.error.as_deref().unwrap_or("unknown error")

@@ -503,7 +503,9 @@ pub fn parse_url(
             let real = format!("{transport}://{rest}");
             if kind_name == "smtp" {
                 agree(ChannelType::Email)?;
-                return email::Email::from_url(url, ui, redactor).map(Target::Email);
+                let email = email::Email::from_url(url, ui, redactor)?;
+                email.validate()?;
+                return Ok(Target::Email(email));
             }
             if transport != "http" && transport != "https" {
                 return Err(format!("unknown scheme {s}://"));
@@ -609,7 +611,9 @@ pub fn parse_url(
         }
         "smtp" | "smtps" => {
             agree(ChannelType::Email)?;
-            Target::Email(email::Email::from_url(url, ui, redactor)?)
+            let email = email::Email::from_url(url, ui, redactor)?;
+            email.validate()?;
+            Target::Email(email)
         }
         "mqtt" => {
             agree(ChannelType::Mqtt)?;

@@ -119,7 +119,9 @@ fn a_400_is_not_retried_and_fails_with_a_warning_naming_the_channel() {
     );
     assert_eq!(sink.requests().len(), 1);
     assert!(
-        err.contains("::warning title=notify::notify: channel hook (webhook) failed: answered 400: invalid_payload"),
+        err.contains(
+            "::warning title=notify::channel hook (webhook) failed: answered 400: invalid_payload"
+        ),
         "{err}"
     );
     assert!(out.contains("failed     hook"), "{out}");

@@ -1,0 +1,84 @@
+//! Email through a real SMTP server (aiosmtpd): one message with a text and an HTML part.
+
+use std::time::Duration;
+
+use slipway_test_support::smtp::SmtpServer;
+
+use crate::common::{Project, run};
+
+#[test]
+fn a_failure_email_arrives_with_text_and_html_parts() {
+    let smtp = SmtpServer::start();
+    let project = Project::new(&format!(
+        r#"
+[notify.channels.mail]
+type = "email"
+host = "127.0.0.1"
+port = {}
+tls = "none"
+from = "Slipway CI <ci@acme.dev>"
+to = ["ops@acme.dev", "lead@acme.dev"]
+"#,
+        smtp.port()
+    ));
+    let (code, out, err) = run(project.notify().args([
+        "--status",
+        "failure",
+        "--field",
+        "Stage=Unit Tests",
+        "--field",
+        "Error=Test timeout",
+    ]));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("delivered  mail (email)"), "{out}");
+    let messages = smtp.wait_for_messages(1, Duration::from_secs(10));
+    let mail = &messages[0];
+    assert!(
+        mail.contains("X-RcptTo: ops@acme.dev, lead@acme.dev")
+            || mail.contains("X-RcptTo: ops@acme.dev,lead@acme.dev"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("Subject: =?utf-8?") || mail.contains("Subject: ❌"),
+        "{mail}"
+    );
+    assert!(mail.contains("multipart/alternative"), "{mail}");
+    assert!(
+        mail.contains("Content-Type: text/plain; charset=utf-8"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("Content-Type: text/html; charset=utf-8"),
+        "{mail}"
+    );
+    assert!(mail.contains("Stage: Unit Tests"), "{mail}");
+    assert!(
+        mail.contains("<th align=3D\"left\"") || mail.contains("<th align=\"left\""),
+        "{mail}"
+    );
+}
+
+#[test]
+fn smtp_url_on_the_command_line_and_plain_smtp_refused_off_loopback() {
+    let smtp = SmtpServer::start();
+    let project = Project::new("");
+    let (code, out, err) =
+        run(project
+            .notify()
+            .args(["--status", "success", "--to"])
+            .arg(format!(
+                "smtp+plain://127.0.0.1:{}?from=ci@acme.dev&to=ops@acme.dev",
+                smtp.port()
+            )));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(smtp.wait_for_messages(1, Duration::from_secs(10)).len(), 1);
+
+    let (code, _, err) = run(project.notify().args([
+        "--status",
+        "success",
+        "--to",
+        "smtp+plain://mail.acme.dev?from=a@acme.dev&to=b@acme.dev",
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("only allowed to a loopback host"), "{err}");
+}
