@@ -4,5 +4,6 @@
 mod common;
 mod gate_cli;
 mod github;
+mod new_code;
 mod real_tools;
 mod summary;

@@ -1,0 +1,61 @@
+#!/bin/sh
+# Parser throughput and peak memory of quality-gate on large generated reports, compared
+# with the Python parsers the anchors use (junitparser/lxml). Not a test: run by hand.
+#
+#   benches/quality-gate/run.sh [WORKDIR] [COBERTURA_MB] [JUNIT_CASES] [SARIF_RESULTS]
+#
+# Needs: cargo, python3, /usr/bin/time (GNU time). For the Python comparison, a venv with
+# lxml and junitparser: PYTHON=/path/to/venv/bin/python (skipped when they are missing).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+work=${1:-${TMPDIR:-/tmp}/slipway-gate-bench}
+mb=${2:-500}
+cases=${3:-1000000}
+results=${4:-200000}
+python=${PYTHON:-python3}
+
+cargo build --release -p quality-gate --manifest-path "$root/Cargo.toml" >&2
+target=$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+gate="$target/release/quality-gate"
+
+mkdir -p "$work"
+if [ ! -s "$work/cobertura.xml" ] || [ ! -s "$work/junit.xml" ] || [ ! -s "$work/results.sarif" ]; then
+  echo "generating inputs in $work ..." >&2
+  python3 "$here/generate.py" "$work" "$mb" "$cases" "$results"
+fi
+
+# measure NAME CMD...: prints wall seconds and peak RSS (MB) from GNU time.
+measure() {
+  name=$1; shift
+  log="$work/$name.time"
+  /usr/bin/time -v "$@" >"$work/$name.out" 2>"$log" || true
+  secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$log")
+  rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2/1024}' "$log")
+  echo "$secs $rss"
+}
+
+printf '%-10s %10s | %-16s %9s %9s %8s | %-16s %9s %9s %8s | %6s\n' file MB tool secs MB/s RSS_MB tool secs MB/s RSS_MB ratio
+for f in cobertura.xml junit.xml results.sarif; do
+  size=$(stat -c %s "$work/$f")
+  mbytes=$(awk -v s="$size" 'BEGIN {printf "%.1f", s/1048576}')
+  set -- $(measure "gate-$f" "$gate" "$work/$f" --json --missing ignore --no-comment)
+  gs=$1 gr=$2
+  gt=$(awk -v m="$mbytes" -v s="$gs" 'BEGIN {printf "%.0f", (s > 0 ? m/s : 0)}')
+  case $f in
+    cobertura.xml) kind=cobertura ;;
+    junit.xml) kind=junit ;;
+    *) kind=sarif ;;
+  esac
+  if "$python" -c 'import lxml, junitparser' 2>/dev/null; then
+    set -- $(measure "py-$f" "$python" "$here/python_baseline.py" "$kind" "$work/$f")
+    ps=$1 pr=$2
+    pt=$(awk -v m="$mbytes" -v s="$ps" 'BEGIN {printf "%.0f", (s > 0 ? m/s : 0)}')
+    ratio=$(awk -v a="$ps" -v b="$gs" 'BEGIN {printf "%.1fx", (b > 0 ? a/b : 0)}')
+    pytool=$([ "$kind" = junit ] && echo junitparser || ([ "$kind" = sarif ] && echo json.load || echo lxml.iterparse))
+  else
+    ps=- pr=- pt=- ratio=- pytool="(no lxml)"
+  fi
+  printf '%-10s %10s | %-16s %9s %9s %8s | %-16s %9s %9s %8s | %6s\n' "$f" "$mbytes" quality-gate "$gs" "$gt" "$gr" "$pytool" "$ps" "$pt" "$pr" "$ratio"
+done
+echo "outputs and GNU time logs: $work" >&2
