@@ -256,6 +256,18 @@ pub fn since_latest_tag(
     tags: &TagIndex,
     filter: &PathFilter,
 ) -> Result<Since, HistoryError> {
+    since_tag_before(repo, from, tags, filter, None)
+}
+
+/// Like [`since_latest_tag`], ignoring the tags on `skip` (the release notes of a tag
+/// are the commits since the version tag before it).
+pub fn since_tag_before(
+    repo: &Repository,
+    from: Oid,
+    tags: &TagIndex,
+    filter: &PathFilter,
+    skip: Option<Oid>,
+) -> Result<Since, HistoryError> {
     let mut seen: HashSet<Oid> = HashSet::new();
     let mut heap: BinaryHeap<(i64, Oid)> = BinaryHeap::new();
     let mut frontier: Vec<Oid> = Vec::new();
@@ -265,7 +277,7 @@ pub fn since_latest_tag(
     heap.push((first.time().seconds(), from));
     seen.insert(from);
     while let Some((_, oid)) = heap.pop() {
-        if tags.best(oid).is_some() {
+        if Some(oid) != skip && tags.best(oid).is_some() {
             frontier.push(oid);
             continue;
         }

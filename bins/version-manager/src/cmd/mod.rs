@@ -5,10 +5,10 @@ mod bump;
 mod changelog;
 mod next;
 mod prepare;
-mod release;
+pub mod release;
 mod set;
 mod show;
-mod tags;
+pub mod tags;
 mod verify;
 
 use std::path::{Path, PathBuf};

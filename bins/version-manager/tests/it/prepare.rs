@@ -1,0 +1,210 @@
+//! `prepare-release`: bump, changelog, commit, tag, push, all or nothing.
+
+use crate::common::{TestRepo, json, ok, run, snapshot, vm};
+
+fn released_repo() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.write_file("VERSION", "1.2.0\n");
+    repo.write_file(
+        "CHANGELOG.md",
+        "# Changelog\n\nAll notable changes.\n\n## 1.2.0 (2024-01-01)\n\n- the old entry, untouched\n",
+    );
+    repo.run_git(&["add", "."]);
+    repo.commit("feat: first");
+    repo.tag("v1.2.0");
+    repo.commit("feat(cart): add coupons (#41)");
+    repo.commit("fix: rounding");
+    repo
+}
+
+fn read(repo: &TestRepo, path: &str) -> String {
+    std::fs::read_to_string(repo.path().join(path)).unwrap()
+}
+
+#[test]
+fn prepare_release_bumps_commits_tags_and_prepends_the_changelog() {
+    let repo = released_repo();
+    let out = ok(&repo, &["prepare-release", "--tag"]);
+    assert_eq!(out.trim(), "1.3.0");
+    assert_eq!(read(&repo, "VERSION"), "1.3.0\n");
+    assert_eq!(
+        repo.run_git(&["log", "-1", "--format=%s"]),
+        "chore(release): v1.3.0"
+    );
+    assert_eq!(repo.run_git(&["cat-file", "-t", "v1.3.0"]), "tag");
+    assert_eq!(repo.run_git(&["rev-parse", "v1.3.0^{commit}"]), repo.head());
+    let changelog = read(&repo, "CHANGELOG.md");
+    assert!(
+        changelog.starts_with("# Changelog\n\nAll notable changes.\n\n## 1.3.0 (2024-01-01)\n\n### Features\n\n- **cart:** add coupons (#41) ("),
+        "{changelog}"
+    );
+    assert!(changelog.ends_with("## 1.2.0 (2024-01-01)\n\n- the old entry, untouched\n"));
+    assert_eq!(repo.run_git(&["status", "--porcelain"]), "");
+    // The release commit itself does not count for the next release.
+    let (code, _, _) = run(vm(repo.path()).arg("next"));
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn prepare_release_creates_the_changelog_when_missing_and_commits_it() {
+    let repo = TestRepo::new();
+    repo.commit_file("package.json", "{\"version\": \"0.1.0\"}\n", "feat: first");
+    repo.tag("v0.1.0");
+    repo.commit("feat!: new api");
+    let doc = json(&repo, &["prepare-release", "--auto-commit"]);
+    assert_eq!(doc["version"], "0.2.0");
+    assert_eq!(doc["released"], false);
+    assert!(read(&repo, "CHANGELOG.md").starts_with("# Changelog\n\n## 0.2.0"));
+    assert_eq!(repo.run_git(&["status", "--porcelain"]), "");
+    assert_eq!(repo.tags(), vec!["v0.1.0"]);
+}
+
+#[test]
+fn prepare_release_pushes_branch_and_tag_atomically() {
+    let mut repo = released_repo();
+    repo.bare_remote();
+    repo.run_git(&["push", "--quiet", "origin", "main", "--tags"]);
+    let out_file = repo.path().join("../gh-output-push");
+    std::fs::write(&out_file, "").unwrap();
+    let (code, out, err) = run(vm(repo.path())
+        .args(["prepare-release", "--push"])
+        .env("GITHUB_OUTPUT", &out_file));
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(repo.run_git_in_remote(&["rev-parse", "main"]), repo.head());
+    assert_eq!(
+        repo.run_git_in_remote(&["tag", "--list", "v1.3.0"]),
+        "v1.3.0"
+    );
+    let outputs = std::fs::read_to_string(&out_file).unwrap();
+    assert!(
+        outputs.contains("released<<") || outputs.contains("released="),
+        "{outputs}"
+    );
+    assert!(outputs.contains("v1.3.0"));
+    let _ = std::fs::remove_file(out_file);
+}
+
+#[test]
+fn prepare_release_with_a_prerelease_channel() {
+    let repo = released_repo();
+    assert_eq!(
+        ok(&repo, &["prepare-release", "--tag", "--pre", "rc"]).trim(),
+        "1.3.0-rc.1"
+    );
+    repo.commit("fix: more");
+    assert_eq!(
+        ok(&repo, &["prepare-release", "--tag", "--pre", "rc"]).trim(),
+        "1.3.0-rc.2"
+    );
+    assert_eq!(ok(&repo, &["prepare-release", "--tag"]).trim(), "1.3.0");
+    assert_eq!(
+        repo.tags(),
+        vec!["v1.2.0", "v1.3.0", "v1.3.0-rc.1", "v1.3.0-rc.2"]
+    );
+}
+
+#[test]
+fn dirty_working_tree_is_refused_and_nothing_changes() {
+    let repo = released_repo();
+    repo.write_file("VERSION", "9.9.9\n");
+    let before = snapshot(&repo);
+    let (code, _, err) = run(vm(repo.path()).args(["prepare-release", "--tag"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("uncommitted changes: VERSION"), "{err}");
+    assert!(err.contains("--allow-dirty"), "{err}");
+    assert_eq!(snapshot(&repo), before);
+}
+
+#[test]
+fn allow_dirty_releases_without_committing_unrelated_changes() {
+    let repo = released_repo();
+    repo.commit_file("README.md", "hello\n", "docs: readme");
+    repo.write_file("README.md", "local edit\n");
+    ok(&repo, &["prepare-release", "--tag", "--allow-dirty"]);
+    assert_eq!(repo.run_git(&["status", "--porcelain"]), " M README.md");
+    assert_eq!(
+        repo.run_git(&["show", "--name-only", "--format=", "HEAD"]),
+        "CHANGELOG.md\nVERSION"
+    );
+}
+
+#[test]
+fn existing_tag_is_refused_before_anything_is_written() {
+    let repo = released_repo();
+    repo.checkout_branch("other");
+    repo.commit("chore: elsewhere");
+    repo.tag("v1.3.0");
+    repo.checkout_branch("main");
+    let before = snapshot(&repo);
+    let (code, _, err) = run(vm(repo.path()).args(["prepare-release", "--tag"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("tag v1.3.0 already exists"), "{err}");
+    assert_eq!(snapshot(&repo), before);
+}
+
+#[test]
+fn failing_commit_hook_restores_every_file() {
+    let repo = released_repo();
+    let hook = repo.path().join(".git/hooks/pre-commit");
+    std::fs::write(&hook, "#!/bin/sh\necho 'lint failed' >&2\nexit 1\n").unwrap();
+    make_executable(&hook);
+    let before = snapshot(&repo);
+    let (code, _, err) = run(vm(repo.path()).args(["prepare-release", "--tag"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("commit hook"), "{err}");
+    assert!(err.contains("every file was restored"), "{err}");
+    assert_eq!(snapshot(&repo), before);
+}
+
+#[test]
+fn rejected_push_undoes_commit_and_tag_and_restores_files() {
+    let mut repo = released_repo();
+    let remote = repo.bare_remote();
+    repo.run_git(&["push", "--quiet", "origin", "main", "--tags"]);
+    let hook = remote.join("hooks/pre-receive");
+    std::fs::write(&hook, "#!/bin/sh\necho 'protected branch' >&2\nexit 1\n").unwrap();
+    make_executable(&hook);
+    let before = snapshot(&repo);
+    let (code, _, err) = run(vm(repo.path()).args(["prepare-release", "--push"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("pushing"), "{err}");
+    assert_eq!(snapshot(&repo), before);
+    assert_eq!(repo.run_git_in_remote(&["tag", "--list", "v1.3.0"]), "");
+}
+
+#[test]
+fn dry_run_reports_every_step_and_changes_nothing() {
+    let repo = released_repo();
+    let before = snapshot(&repo);
+    let (code, out, err) = run(vm(repo.path()).args(["prepare-release", "--push", "--dry-run"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "1.3.0");
+    for step in [
+        "would write VERSION",
+        "would write CHANGELOG.md",
+        "would commit: chore(release): v1.3.0",
+        "would tag: v1.3.0",
+        "would push main and v1.3.0 to origin",
+    ] {
+        assert!(err.contains(step), "{step} missing in {err}");
+    }
+    assert_eq!(snapshot(&repo), before);
+}
+
+#[test]
+fn nothing_to_release_exits_1_and_changes_nothing() {
+    let repo = TestRepo::new();
+    repo.commit_file("VERSION", "1.0.0\n", "feat: first");
+    repo.tag("v1.0.0");
+    repo.commit("chore: deps");
+    let before = snapshot(&repo);
+    let (code, _, err) = run(vm(repo.path()).args(["prepare-release", "--tag"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("nothing to release since v1.0.0"), "{err}");
+    assert_eq!(snapshot(&repo), before);
+}
+
+fn make_executable(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
