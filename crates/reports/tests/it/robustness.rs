@@ -31,7 +31,7 @@ fn run(kind: Kind, bytes: &[u8], name: &Path) {
     match outcome {
         Ok(Ok(_)) => {}
         Ok(Err(e)) => assert_eq!(e.file, name, "error does not name the file: {e}"),
-        Err(_) => panic!(
+        Err(_panic) => panic!(
             "{kind} parser panicked on a mutation of {} ({} bytes): {:?}",
             name.display(),
             bytes.len(),
