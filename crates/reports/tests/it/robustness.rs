@@ -19,6 +19,7 @@ fn seeds() -> Vec<PathBuf> {
     files
 }
 
+#[allow(clippy::match_wild_err_arm)] // a panic payload has nothing to print
 fn run(kind: Kind, bytes: &[u8], name: &Path) {
     let outcome = std::panic::catch_unwind(|| {
         parse_reader(
