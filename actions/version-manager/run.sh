@@ -11,6 +11,7 @@ case "$command" in
 esac
 opt --config INPUT_CONFIG
 opt --package INPUT_PACKAGE
+opt --output INPUT_OUTPUT
 case "$command" in
   bump)
     args+=("${INPUT_TYPE:-auto}")

@@ -1,5 +1,7 @@
 //! End-to-end tests across binaries, actions and workflows.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod chain;
+mod injection;
 mod install;
 mod lint;
