@@ -103,6 +103,10 @@ pub struct GateArgs {
     #[arg(long)]
     pub warn_only: bool,
 
+    /// Skip reports that cannot be parsed, with a warning, instead of exiting 2.
+    #[arg(long)]
+    pub skip_invalid: bool,
+
     /// Threshold flags.
     #[command(flatten)]
     pub thresholds: ThresholdArgs,

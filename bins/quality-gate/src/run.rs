@@ -176,7 +176,7 @@ pub fn gate_run(
         &files,
         &overrides,
         keep_lines.as_ref(),
-        config.skip_invalid.unwrap_or(false),
+        args.skip_invalid || config.skip_invalid.unwrap_or(false),
         &warn,
     ) {
         Ok(i) => i,

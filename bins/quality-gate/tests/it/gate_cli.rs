@@ -269,3 +269,70 @@ fn draft_pull_request_in_warn_only_mode_reports_but_exits_zero() {
         .code(0)
         .stdout(predicate::str::contains("\"verdict\": \"skipped\""));
 }
+
+#[test]
+fn annotations_are_capped_like_github_and_the_cut_is_announced() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "junit.xml", &junit(1, 30));
+    write(
+        dir.path(),
+        "high.sarif",
+        &sarif(&[("B1", "9.8"), ("B2", "7.1")]),
+    );
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "").unwrap();
+    let out = gate(dir.path())
+        .args(["junit.xml", "high.sarif"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    let stderr = String::from_utf8(out).unwrap();
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("::error"))
+        .collect();
+    assert_eq!(errors.len(), 10, "{stderr}");
+    // Most severe first: the verdict, then the critical finding, then failed tests, then high.
+    assert!(errors[0].contains("Quality gate failed"), "{}", errors[0]);
+    assert!(
+        errors[1].contains("critical severity%3A B1"),
+        "{}",
+        errors[1]
+    );
+    assert!(
+        errors[2].contains("file=tests/test_app.py,line=100"),
+        "{}",
+        errors[2]
+    );
+    assert!(
+        stderr.contains("23 more annotation(s) not shown: GitHub displays 10 per level per step"),
+        "{stderr}"
+    );
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        md.starts_with("### ❌ Quality gate `quality-gate`: fail"),
+        "{md}"
+    );
+    assert!(
+        md.contains("<details><summary>Failed tests (30)</summary>"),
+        "{md}"
+    );
+}
+
+#[test]
+fn skip_invalid_turns_an_unreadable_report_into_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "junit.xml", &junit(2, 0));
+    write(dir.path(), "broken.xml", "<testsuite><testcase name=\"a\">");
+    gate(dir.path())
+        .args(["junit.xml", "broken.xml", "--skip-invalid"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "skipped unreadable report broken.xml:1:",
+        ));
+}

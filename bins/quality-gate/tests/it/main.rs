@@ -1,5 +1,9 @@
 //! Integration tests for quality-gate: one binary, a module per area.
-#![allow(clippy::unwrap_used, clippy::format_push_string, clippy::format_collect)] // test helpers panic on setup errors
+#![allow(
+    clippy::unwrap_used,
+    clippy::format_push_string,
+    clippy::format_collect
+)] // test helpers panic on setup errors
 
 mod common;
 mod gate_cli;
