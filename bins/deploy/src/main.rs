@@ -1,28 +1,16 @@
-//! `deploy`: Rolling, blue-green and canary deploys with health checks and automatic rollback.
+//! `deploy`: blue-green and rolling deploys with health checks, smoke tests and automatic
+//! rollback, over local or SSH hosts behind nginx. See docs/deploy.md.
+
+mod cmd;
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use slipway_kit::{Exit, Ui};
-
-/// Rolling, blue-green and canary deploys with health checks and automatic rollback.
-#[derive(Debug, Parser)]
-#[command(name = "deploy", version, about, long_about = None)]
-struct Cli {
-    /// Path to slipway.toml (default: ./slipway.toml, then ./.github/slipway.toml).
-    #[arg(long, global = true, env = "SLIPWAY_CONFIG")]
-    config: Option<std::path::PathBuf>,
-}
+use slipway_kit::Ui;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = cmd::Cli::parse();
+    slipway_kit::log::init(cli.verbose);
     let ui = Ui::detect();
-    slipway_kit::exit::finish(&ui, run(&cli, &ui))
-}
-
-fn run(cli: &Cli, _ui: &Ui) -> anyhow::Result<Exit> {
-    let _config =
-        slipway_config::ConfigFile::discover(cli.config.as_deref(), std::path::Path::new("."))
-            .map_err(slipway_kit::Failure::from)?;
-    Ok(Exit::Success)
+    slipway_kit::exit::finish(&ui, cmd::run(&cli, &ui))
 }

@@ -197,6 +197,9 @@ pub struct NginxConfig {
     pub probe_expect: String,
     /// How long to wait for the switch to be observed (default 10s).
     pub switch_timeout: Duration,
+    /// How long every probe must show the new routing before the switch counts as done:
+    /// old workers still accept connections for a moment after new ones answer (default 250ms).
+    pub settle: Duration,
 }
 
 impl Default for NginxConfig {
@@ -209,6 +212,7 @@ impl Default for NginxConfig {
             probe_url: None,
             probe_expect: "{version}".to_owned(),
             switch_timeout: Duration::from_secs(10),
+            settle: Duration::from_millis(250),
         }
     }
 }

@@ -33,7 +33,10 @@ pub mod run;
 pub mod shell;
 pub mod ssh;
 pub mod strategy;
+pub mod summary;
 pub mod template;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use config::{DeploySection, Environment, RollbackSection};
 pub use run::Run;

@@ -102,27 +102,6 @@ impl Nginx {
         format!("{} {args}", self.config.command)
     }
 
-    fn restore(&self, run: &Run) {
-        let script = format!(
-            "if [ -f {p} ]; then cp -p {p} {f}; fi && {reload}",
-            p = self.previous(),
-            f = self.file(),
-            reload = self.nginx("-s reload"),
-        );
-        if let Err(e) = run.exec_ok(
-            &*self.target,
-            "restore the previous upstream file",
-            &script,
-            None,
-            COMMAND_TIMEOUT,
-            Mode::Cleanup,
-        ) {
-            run.ui.warn(&format!(
-                "could not restore nginx's previous upstream file: {e}"
-            ));
-        }
-    }
-
     /// Polls the probe URL until [`OBSERVE_CONSECUTIVE`] responses in a row show `routing`.
     fn observe(&self, run: &Run, routing: &Routing) -> Result<Duration> {
         let started = Instant::now();
@@ -139,9 +118,11 @@ impl Nginx {
             .single_version()
             .map(|_| vars.render(&self.config.probe_expect));
         let deadline = started + self.config.switch_timeout.as_std();
+        let settle = self.config.settle.as_std();
         let mut streak = 0;
+        let mut first_seen: Option<Instant> = None;
         let mut last = String::from("no answer yet");
-        while streak < OBSERVE_CONSECUTIVE {
+        while streak < OBSERVE_CONSECUTIVE || first_seen.is_none_or(|t| t.elapsed() < settle) {
             if Instant::now() >= deadline {
                 return Err(Error::failed(format!(
                     "the switch was not observed through {url} within {:?} (last: {last})",
@@ -175,12 +156,14 @@ impl Nginx {
             };
             if seen {
                 streak += 1;
+                first_seen.get_or_insert_with(Instant::now);
             } else {
                 streak = 0;
-                std::thread::sleep(Duration::from_millis(10));
+                first_seen = None;
             }
+            std::thread::sleep(Duration::from_millis(5));
         }
-        Ok(started.elapsed())
+        Ok(first_seen.map_or_else(|| started.elapsed(), |t| t.duration_since(started)))
     }
 }
 
@@ -221,10 +204,17 @@ impl Router for Nginx {
             return Err(Error::failed("refusing to route to no backend at all"));
         }
         let text = self.render(routing);
-        let write = format!(
-            "if [ -f {f} ]; then cp -p {f} {p}; fi && cat > {f}.slipway-tmp && mv -f {f}.slipway-tmp {f}",
+        // One round trip: write atomically, test, reload; on any failure put the previous
+        // file back (and reload it) so nginx keeps serving the last good routing.
+        let script = format!(
+            "if [ -f {f} ]; then cp -p {f} {p}; else rm -f {p}; fi && cat > {f}.slipway-tmp && mv -f {f}.slipway-tmp {f} || exit 10\n\
+             restore() {{ if [ -f {p} ]; then cp -p {p} {f}; fi; }}\n\
+             if ! out=$({test} 2>&1); then restore; echo \"nginx -t failed, previous upstream file restored: $out\" >&2; exit 11; fi\n\
+             if ! out=$({reload} 2>&1); then restore; {reload} >/dev/null 2>&1; echo \"nginx reload failed, previous upstream file restored: $out\" >&2; exit 12; fi",
             f = self.file(),
             p = self.previous(),
+            test = self.nginx("-t"),
+            reload = self.nginx("-s reload"),
         );
         if run.dry_run {
             run.ui.detail(&format!(
@@ -236,41 +226,12 @@ impl Router for Nginx {
         }
         run.exec_ok(
             &*self.target,
-            "writing the upstream file",
-            &write,
+            "switching nginx",
+            &script,
             Some(text.as_bytes()),
             COMMAND_TIMEOUT,
             Mode::Change,
         )?;
-        if let Err(e) = run.exec_ok(
-            &*self.target,
-            "nginx -t",
-            &self.nginx("-t"),
-            None,
-            COMMAND_TIMEOUT,
-            Mode::Change,
-        ) {
-            let script = format!(
-                "if [ -f {p} ]; then cp -p {p} {f}; fi",
-                p = self.previous(),
-                f = self.file()
-            );
-            let _ = run.exec(&*self.target, &script, None, COMMAND_TIMEOUT, Mode::Cleanup);
-            return Err(Error::failed(format!(
-                "{e}; the previous upstream file was restored"
-            )));
-        }
-        if let Err(e) = run.exec_ok(
-            &*self.target,
-            "nginx -s reload",
-            &self.nginx("-s reload"),
-            None,
-            COMMAND_TIMEOUT,
-            Mode::Change,
-        ) {
-            self.restore(run);
-            return Err(e);
-        }
         if run.dry_run {
             if let Some(url) = &self.config.probe_url {
                 run.ui
@@ -280,8 +241,9 @@ impl Router for Nginx {
         }
         let seen = self.observe(run, routing)?;
         run.ui.detail(&format!(
-            "switch observed through nginx after {} ms",
-            seen.as_millis()
+            "switch observed through nginx {} ms after the reload, then steady for {} ms",
+            seen.as_millis(),
+            self.config.settle.as_std().as_millis()
         ));
         Ok(())
     }

@@ -1,0 +1,79 @@
+//! `deploy lock acquire -m REASON | release | status`: a manual freeze of an environment,
+//! taken and released the same way a deploy takes its lock.
+
+use clap::Subcommand;
+use slipway_config::ConfigFile;
+use slipway_deploy_engine::cancel::Cancel;
+use slipway_deploy_engine::deploy::{self, Parts};
+use slipway_deploy_engine::lock::Holder;
+use slipway_deploy_engine::{DeploySection, Run};
+use slipway_kit::{Exit, Failure, Ui};
+
+use super::Cli;
+
+/// What to do with the lock.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Action {
+    /// Freeze the environment: deploys and rollbacks are refused until `release`.
+    Acquire {
+        /// Why, shown to whoever is refused.
+        #[arg(long, short = 'm')]
+        message: String,
+    },
+    /// Release the lock, whoever holds it (prints the holder).
+    Release,
+    /// Show who holds the lock (exit 0 either way).
+    Status,
+}
+
+pub(crate) fn lock(
+    cli: &Cli,
+    ui: &Ui,
+    config: &ConfigFile,
+    section: &DeploySection,
+    action: &Action,
+) -> anyhow::Result<Exit> {
+    let env = super::environment(cli, config, section)?;
+    let parts = Parts::new(&env)?;
+    let run = Run::new(ui.clone(), Cancel::new(), false);
+    let fail = |e: slipway_deploy_engine::run::Error| Failure::no(e.to_string());
+    match action {
+        Action::Acquire { message } => {
+            let holder = Holder::this_process(&deploy::run_id(), "manual", None, Some(message));
+            let wait = cli
+                .lock_wait
+                .map(slipway_config::Duration::as_std)
+                .unwrap_or_default();
+            deploy::take_lock(&run, &parts, &holder, wait, false)
+                .map_err(|(exit, cause, help)| Failure { exit, cause, help })?;
+            ui.result(&format!("{} is frozen: {message}", env.name));
+        }
+        Action::Release => match parts.lock.holder(&run).map_err(fail)? {
+            Some(h) => {
+                parts.lock.remove(&run, None).map_err(fail)?;
+                ui.result(&format!(
+                    "released the lock of {}, held by {}",
+                    env.name,
+                    h.describe()
+                ));
+            }
+            None => ui.result(&format!("{} was not locked", env.name)),
+        },
+        Action::Status => {
+            let holder = parts.lock.holder(&run).map_err(fail)?;
+            if cli.output.json || cli.output.output.is_some() {
+                cli.output.emit(
+                    ui,
+                    &serde_json::json!({"environment": env.name, "lock": holder}),
+                )?;
+            }
+            if !cli.output.json {
+                match holder {
+                    Some(h) => ui.result(&format!("{} is locked by {}", env.name, h.describe())),
+                    None => ui.result(&format!("{} is not locked", env.name)),
+                }
+            }
+        }
+    }
+    Ok(Exit::Success)
+}

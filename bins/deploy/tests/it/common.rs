@@ -1,0 +1,115 @@
+//! A `deploy` command with a clean environment, pointed at a site.
+
+use std::process::Output;
+
+use assert_cmd::Command;
+use slipway_deploy_engine::testing::{ENV, Site};
+
+/// `deploy --config SITE --environment test ARGS`, without CI or GitHub variables.
+pub(crate) fn deploy(site: &Site) -> Command {
+    let mut cmd = Command::cargo_bin("deploy").unwrap();
+    for (k, _) in std::env::vars() {
+        if k == "CI"
+            || k.starts_with("GITHUB_")
+            || k.starts_with("RUNNER_")
+            || k.starts_with("SLIPWAY_")
+        {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.current_dir(site.path())
+        .env("NO_COLOR", "1")
+        .args(["--config"])
+        .arg(&site.config)
+        .args(["--environment", ENV])
+        .timeout(std::time::Duration::from_secs(60));
+    for (k, v) in &site.envs {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// Deploys `version`, returning the output (any exit code).
+pub(crate) fn deploy_version(site: &Site, version: &str, extra: &[&str]) -> Output {
+    deploy(site)
+        .args(["--version", version, "--json"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// Deploys `version` and asserts it succeeded.
+pub(crate) fn deployed(site: &Site, version: &str) -> serde_json::Value {
+    let out = deploy_version(site, version, &[]);
+    assert!(
+        out.status.success(),
+        "deploy {version} failed with {:?}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    doc(&out)
+}
+
+/// The JSON document on stdout.
+pub(crate) fn doc(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// Standard error as text.
+pub(crate) fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The same command as a std `Command`, for runs in the background.
+pub(crate) fn deploy_background(site: &Site, args: &[&str]) -> std::process::Child {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("deploy"));
+    for (k, _) in std::env::vars() {
+        if k == "CI"
+            || k.starts_with("GITHUB_")
+            || k.starts_with("RUNNER_")
+            || k.starts_with("SLIPWAY_")
+        {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.current_dir(site.path())
+        .env("NO_COLOR", "1")
+        .arg("--config")
+        .arg(&site.config)
+        .args(["--environment", ENV, "--json"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in &site.envs {
+        cmd.env(k, v);
+    }
+    cmd.spawn().unwrap()
+}
+
+/// Waits for a background run with a deadline, killing it if it overruns.
+pub(crate) fn finish(mut child: std::process::Child) -> Output {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("background deploy did not finish within 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Polls `check` every 20 ms for up to `secs` seconds.
+pub(crate) fn wait_for(what: &str, secs: u64, mut check: impl FnMut() -> bool) {
+    slipway_test_support::process::poll_until(
+        what,
+        std::time::Duration::from_secs(secs),
+        &mut check,
+    );
+}

@@ -1,0 +1,2 @@
+//! End-to-end tests of `rollback` on loopback: real nginx, real sshd, the sample service.
+#![allow(clippy::unwrap_used)]

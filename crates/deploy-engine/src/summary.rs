@@ -1,0 +1,73 @@
+//! Markdown for the workflow's step summary: a table of steps with their timings.
+
+use std::fmt::Write as _;
+
+use crate::run::StepRecord;
+
+/// `| step | status | time |` rows, with failures' details.
+pub fn steps_table(steps: &[StepRecord]) -> String {
+    let mut out = String::from("| step | status | time |\n| --- | --- | --- |\n");
+    for s in steps {
+        let mark = match s.status {
+            "ok" => "✅ ok",
+            "planned" => "📝 planned",
+            "cancelled" => "⏹️ cancelled",
+            _ => "❌ failed",
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {mark} | {} |",
+            escape(&s.name),
+            slipway_kit::ui::format_ms(u128::from(s.duration_ms))
+        );
+    }
+    let failures: Vec<&StepRecord> = steps.iter().filter(|s| s.detail.is_some()).collect();
+    for s in failures {
+        let _ = write!(
+            out,
+            "\n**{}**: {}\n",
+            escape(&s.name),
+            escape(s.detail.as_deref().unwrap_or_default())
+        );
+        if let Some(o) = &s.output {
+            let _ = write!(out, "\n```text\n{}\n```\n", o.replace("```", "'''"));
+        }
+    }
+    out
+}
+
+fn escape(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_steps_get_their_detail_and_output() {
+        let steps = vec![
+            StepRecord {
+                name: "start v2 in green on local".into(),
+                status: "ok",
+                duration_ms: 120,
+                detail: None,
+                output: None,
+            },
+            StepRecord {
+                name: "smoke tests".into(),
+                status: "failed",
+                duration_ms: 2400,
+                detail: Some("smoke test `curl` exited with 22".into()),
+                output: Some("$ curl\nHTTP 500".into()),
+            },
+        ];
+        let md = steps_table(&steps);
+        assert!(
+            md.contains("| start v2 in green on local | ✅ ok | 120ms |"),
+            "{md}"
+        );
+        assert!(md.contains("| smoke tests | ❌ failed | 2.4s |"), "{md}");
+        assert!(md.contains("```text\n$ curl\nHTTP 500\n```"), "{md}");
+    }
+}
