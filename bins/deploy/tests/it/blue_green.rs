@@ -115,3 +115,31 @@ fn dry_run_prints_the_plan_and_touches_nothing() {
     assert_eq!(site.serving().as_deref(), Some("v1"));
     assert!(!site.path().join("run/local/green.pid").exists());
 }
+
+#[test]
+fn blue_green_over_ssh_with_the_key_from_an_environment_variable() {
+    let site = Site::start(slipway_deploy_engine::testing::Options {
+        ssh_hosts: 1,
+        key_env: Some("SLIPWAY_TEST_DEPLOY_KEY"),
+        ..Default::default()
+    });
+    deployed(&site, "v1");
+    let second = deployed(&site, "v2");
+    assert_eq!(second["slot"], "green");
+    assert_eq!(site.serving().as_deref(), Some("v2"));
+    let ledger = site.ledger();
+    assert_eq!(
+        ledger["active"]["version"], "v2",
+        "the ledger lives on the primary host"
+    );
+    let out = deploy(&site)
+        .args(["--version", "v3"])
+        .env_remove("SLIPWAY_TEST_DEPLOY_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("ssh.key_env names SLIPWAY_TEST_DEPLOY_KEY, which is not set")
+    );
+}

@@ -1,2 +1,7 @@
 //! End-to-end tests of `rollback` on loopback: real nginx, real sshd, the sample service.
 #![allow(clippy::unwrap_used)]
+
+mod common;
+mod fast_path;
+mod list;
+mod redeploy;

@@ -1,0 +1,83 @@
+//! Deploys through the engine (to build a history) and a `rollback` command with a clean
+//! environment.
+
+use std::process::Output;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use slipway_deploy_engine::Run;
+use slipway_deploy_engine::cancel::Cancel;
+use slipway_deploy_engine::deploy::{self, Parts, Request};
+use slipway_deploy_engine::testing::{ENV, Site};
+use slipway_kit::{Exit, Ui};
+
+/// Deploys `version` through the engine, as `deploy` would; returns the exit code.
+pub(crate) fn deploy(site: &Site, version: &str) -> Exit {
+    let env = site.environment();
+    let parts = Parts::new(&env).unwrap();
+    let run = Run::new(Ui::detect().quiet(true), Cancel::new(), false);
+    let request = Request {
+        version: version.to_owned(),
+        strategy: None,
+        lock_wait: Duration::ZERO,
+        force: false,
+    };
+    deploy::deploy(&run, &parts, &request).exit
+}
+
+/// Deploys each version, asserting success.
+pub(crate) fn history(site: &Site, versions: &[&str]) {
+    for v in versions {
+        assert_eq!(deploy(site, v), Exit::Success, "deploy {v}");
+    }
+}
+
+/// `rollback --config SITE --environment test`, without CI or GitHub variables.
+pub(crate) fn rollback(site: &Site) -> Command {
+    let mut cmd = Command::cargo_bin("rollback").unwrap();
+    for (k, _) in std::env::vars() {
+        if k == "CI"
+            || k.starts_with("GITHUB_")
+            || k.starts_with("RUNNER_")
+            || k.starts_with("SLIPWAY_")
+        {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.current_dir(site.path())
+        .env("NO_COLOR", "1")
+        .arg("--config")
+        .arg(&site.config)
+        .args(["--environment", ENV])
+        .timeout(Duration::from_secs(60));
+    for (k, v) in &site.envs {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// The JSON document on stdout.
+pub(crate) fn doc(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// Standard error as text.
+pub(crate) fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Step names of a document.
+pub(crate) fn steps(doc: &serde_json::Value) -> Vec<String> {
+    doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_owned())
+        .collect()
+}
