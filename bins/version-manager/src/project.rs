@@ -136,14 +136,27 @@ impl Project {
             .map_err(Failure::from)?;
         let parsed: Vec<_> = since.commits.into_iter().map(commit::parse).collect();
         let verdict = analysis::judge(parsed, &self.types());
-        for c in &verdict.commits {
-            if let Some(why) = c.conventional().and_then(|c| c.lenient.as_deref()) {
-                ui.warn(&format!(
-                    "commit {} read leniently ({why}): {}",
-                    c.short_id(),
-                    c.subject()
-                ));
-            }
+        let lenient: Vec<_> = verdict
+            .commits
+            .iter()
+            .filter_map(|c| {
+                c.conventional()
+                    .and_then(|v| v.lenient.as_deref())
+                    .map(|why| (c, why))
+            })
+            .collect();
+        for (c, why) in lenient.iter().take(3) {
+            ui.warn(&format!(
+                "commit {} read leniently ({why}): {}",
+                c.short_id(),
+                c.subject()
+            ));
+        }
+        if lenient.len() > 3 {
+            ui.warn(&format!(
+                "{} more commit(s) read leniently (byte-order marks, trailing spaces, odd scopes)",
+                lenient.len() - 3
+            ));
         }
         let (current, current_tag, source, source_file) = match since.base {
             Some((_, tag)) => (tag.version, Some(tag.name), Source::Tag, None),
