@@ -22,6 +22,7 @@ pub mod routing;
 pub mod secret;
 pub mod state;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -320,6 +321,7 @@ fn finish(
             .join("\n")
     };
     if !cli.dry_run {
+        ui.summary(&summary_markdown(&doc));
         ui.set_output("delivered", &names(Outcome::Delivered));
         ui.set_output("failed", &names(Outcome::Failed));
         for r in &doc.channels {
@@ -337,6 +339,32 @@ fn finish(
         .into());
     }
     Ok(Exit::Success)
+}
+
+/// The step summary: one table row per channel.
+fn summary_markdown(doc: &NotifyDoc) -> String {
+    let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
+    let mut md = format!(
+        "### Notifications: {}\n\n| channel | type | outcome | detail |\n| --- | --- | --- | --- |\n",
+        cell(&doc.title)
+    );
+    for r in &doc.channels {
+        let (mark, outcome) = match r.outcome {
+            Outcome::Delivered => ("✅", "delivered"),
+            Outcome::Failed => ("❌", "failed"),
+            Outcome::Skipped => ("⏭️", "skipped"),
+            Outcome::DryRun => ("📝", "dry run"),
+        };
+        let detail = r.error.as_deref().or(r.detail.as_deref()).unwrap_or("");
+        let _ = writeln!(
+            md,
+            "| {} | {} | {mark} {outcome} | {} |",
+            cell(&r.name),
+            r.kind.as_str(),
+            cell(detail)
+        );
+    }
+    md
 }
 
 fn print_result(ui: &Ui, r: &ChannelResult) {

@@ -217,3 +217,52 @@ fn the_test_subcommand_ignores_filters() {
             .starts_with("🔔 Test message from Slipway notify")
     );
 }
+
+#[test]
+fn in_actions_the_step_outputs_and_summary_name_delivered_and_failed_channels() {
+    let all = WebhookSink::start();
+    let broken = WebhookSink::start();
+    broken.set_mode(slipway_test_support::webhook::Mode::Status(404));
+    let project = two_channels();
+    let output = project.path().join("github_output");
+    let summary = project.path().join("step_summary.md");
+    let (code, _, err) = run(project
+        .notify()
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", &output)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("ALL_URL", all.url())
+        .env("PROD_URL", broken.url())
+        .args([
+            "--event",
+            "deploy",
+            "--status",
+            "failure",
+            "--environment",
+            "production",
+        ]));
+    assert_eq!(code, 0, "{err}");
+    let outputs =
+        slipway_kit::outputs::parse_output_file(&std::fs::read_to_string(&output).unwrap());
+    assert!(
+        outputs.contains(&("delivered".into(), "everything".into())),
+        "{outputs:?}"
+    );
+    assert!(
+        outputs.contains(&("failed".into(), "prod-failures".into())),
+        "{outputs:?}"
+    );
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        summary.contains("| everything | slack | ✅ delivered | answered 200 |"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("| prod-failures | webhook | ❌ failed | answered 404: Not Found |"),
+        "{summary}"
+    );
+    assert!(
+        err.contains("::warning title=notify::channel prod-failures (webhook) failed"),
+        "{err}"
+    );
+}
