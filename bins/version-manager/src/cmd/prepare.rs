@@ -109,7 +109,13 @@ pub(super) fn run(ctx: &Ctx<'_>, args: &PrepareArgs) -> anyhow::Result<Exit> {
         if !do_commit {
             return Ok(());
         }
-        let git = Git::new(&project.root);
+        let token = std::env::var("GITHUB_TOKEN").ok();
+        if let Some(t) = token.as_deref().filter(|t| !t.is_empty()) {
+            ui.mask(t);
+        }
+        let git = Git::new(&project.root)
+            .with_fallback_identity()
+            .with_token(token.as_deref());
         let paths: Vec<String> = changes
             .iter()
             .map(|c| c.path.to_string_lossy().into_owned())

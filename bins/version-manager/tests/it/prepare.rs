@@ -208,3 +208,15 @@ fn make_executable(path: &std::path::Path) {
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+#[test]
+fn a_runner_without_a_git_identity_commits_as_the_actions_bot() {
+    let repo = released_repo();
+    repo.run_git(&["config", "--unset", "user.name"]);
+    repo.run_git(&["config", "--unset", "user.email"]);
+    ok(&repo, &["prepare-release", "--tag"]);
+    assert_eq!(
+        repo.run_git(&["log", "-1", "--format=%an <%ae>"]),
+        "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>"
+    );
+}
