@@ -52,6 +52,11 @@ pub struct Cli {
     #[arg(long = "field", value_name = "LABEL=VALUE")]
     pub fields: Vec<String>,
 
+    /// When the pipeline started, RFC 3339 (default: asked from the GitHub API when
+    /// GITHUB_TOKEN is set), for the duration shown in the message.
+    #[arg(long, value_name = "TIME", env = "SLIPWAY_STARTED_AT")]
+    pub started_at: Option<String>,
+
     /// The environment the event is about (default: from deploy.json or rollback.json).
     #[arg(long, env = "SLIPWAY_ENVIRONMENT")]
     pub environment: Option<String>,

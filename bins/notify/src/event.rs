@@ -222,6 +222,9 @@ pub struct Inputs {
     pub environment: Option<String>,
     /// `notify test`.
     pub test: bool,
+    /// When the run started (`--started-at`, else the GitHub API's `run_started_at`), for
+    /// the duration of pipeline messages.
+    pub started_at: Option<time::OffsetDateTime>,
 }
 
 /// Parses `LABEL=VALUE`.
@@ -280,6 +283,7 @@ impl Context {
             .or_else(|| str_at(deploy, "/environment").map(str::to_owned))
             .or_else(|| str_at(rollback, "/environment").map(str::to_owned));
         let version = str_at(deploy, "/version")
+            .or_else(|| str_at(release, "/version"))
             .or_else(|| str_at(release, "/next"))
             .or_else(|| str_at(release, "/tag"))
             .or_else(|| str_at(rollback, "/from"))
@@ -347,6 +351,23 @@ impl Context {
             fact("Verdict", str_at(gate, "/verdict").map(str::to_owned));
         }
         fact("URL", str_at(deploy, "/url").map(str::to_owned));
+        let took = match event {
+            EventKind::Deploy => num_at(deploy, "/duration_ms")
+                .or_else(|| num_at(rollback, "/duration_ms"))
+                .map(|ms| ms as u128),
+            _ => None,
+        }
+        .or_else(|| {
+            let started = inputs.started_at?;
+            let elapsed = time::OffsetDateTime::now_utc() - started;
+            (elapsed.is_positive() && elapsed < time::Duration::days(7))
+                .then(|| elapsed.whole_milliseconds() as u128)
+        })
+        .filter(|_| status != Status::Started);
+        fact(
+            "Duration",
+            took.map(|ms| slipway_kit::ui::format_ms(ms.div_ceil(1000) * 1000)),
+        );
         fact(
             "Branch",
             branch.clone().or_else(|| github.tag().map(str::to_owned)),

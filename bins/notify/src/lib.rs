@@ -91,6 +91,17 @@ pub fn run(cli: &Cli, ui: &Ui) -> anyhow::Result<Exit> {
     }
     let github = GithubContext::from_env();
     let reports = Reports::read(&cli.reports, ui)?;
+    let started_at = match &cli.started_at {
+        Some(text) => Some(
+            time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                .map_err(|e| {
+                    Failure::bad_input(format!("--started-at {text:?}: {e}"))
+                        .help("give an RFC 3339 time like 2026-01-02T03:04:05Z")
+                })?,
+        ),
+        None if !test && event == EventKind::Pipeline => run_started_at(&github),
+        None => None,
+    };
     let inputs = Inputs {
         message: if test {
             cli.message
@@ -102,6 +113,7 @@ pub fn run(cli: &Cli, ui: &Ui) -> anyhow::Result<Exit> {
         fields,
         environment: cli.environment.clone(),
         test,
+        started_at,
     };
     let ctx = Context::build(event, status, &github, &reports, &inputs);
 
@@ -252,6 +264,30 @@ pub fn run(cli: &Cli, ui: &Ui) -> anyhow::Result<Exit> {
         }
     }
     finish(cli, ui, &redactor, event, status, &rendered.title, results)
+}
+
+/// When this workflow run started, from the GitHub API (`run_started_at`); `None` without
+/// a token or an answer within 3 seconds. Only for the duration in the message.
+fn run_started_at(github: &GithubContext) -> Option<time::OffsetDateTime> {
+    let (owner, repo) = github.owner_repo()?;
+    let run_id = github.run_id.as_deref()?;
+    let token = std::env::var("GITHUB_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    let path = format!("/repos/{owner}/{repo}/actions/runs/{run_id}");
+    let answer = runtime.block_on(async {
+        let client = slipway_github::Client::new(&github.api_url, &token).ok()?;
+        tokio::time::timeout(Duration::from_secs(3), client.get(&path))
+            .await
+            .ok()?
+            .ok()
+    })?;
+    let text = answer.get("run_started_at")?.as_str()?;
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
 }
 
 fn finish(

@@ -105,6 +105,8 @@ fn a_second_failure_comments_on_the_open_issue_instead_of_opening_another() {
         .notify()
         .env("GITHUB_API_URL", github.url())
         .env("GITHUB_TOKEN", "ghs_test")
+        // Given, so notify does not ask the API when the run started.
+        .env("SLIPWAY_STARTED_AT", "2026-01-02T03:04:05Z")
         .args(["--status", "failure", "--fail-on-error"]));
     assert_eq!(code, 0, "{out}\n{err}");
     let requests = github.wait_for_requests(2, Duration::from_secs(5));
@@ -140,6 +142,8 @@ fn the_first_failure_opens_an_issue_with_labels_and_the_marker() {
         .notify()
         .env("GITHUB_API_URL", github.url())
         .env("GITHUB_TOKEN", "ghs_test")
+        // Given, so notify does not ask the API when the run started.
+        .env("SLIPWAY_STARTED_AT", "2026-01-02T03:04:05Z")
         .args(["--status", "failure"]));
     assert_eq!(code, 0, "{out}\n{err}");
     let requests = github.wait_for_requests(2, Duration::from_secs(5));
@@ -178,6 +182,8 @@ fn recovery_comments_on_and_closes_the_open_issue() {
         .notify()
         .env("GITHUB_API_URL", github.url())
         .env("GITHUB_TOKEN", "ghs_test")
+        // Given, so notify does not ask the API when the run started.
+        .env("SLIPWAY_STARTED_AT", "2026-01-02T03:04:05Z")
         .args(["--status", "success"]));
     assert_eq!(code, 0, "{out}\n{err}");
     let requests = github.wait_for_requests(3, Duration::from_secs(5));
@@ -199,4 +205,36 @@ fn without_a_token_the_github_channel_is_bad_input() {
     let (code, _, err) = run(project.notify().args(["--status", "failure"]));
     assert_eq!(code, 2);
     assert!(err.contains("GITHUB_TOKEN is not set"), "{err}");
+}
+
+#[test]
+fn a_pipeline_message_says_how_long_the_run_took_from_the_api() {
+    let github = WebhookSink::start();
+    let started = time::OffsetDateTime::now_utc() - time::Duration::seconds(125);
+    let started = started
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    github.set_script(vec![Mode::Reply {
+        status: 200,
+        body: json!({"id": 4242, "run_started_at": started}).to_string(),
+    }]);
+    let project = Project::new("");
+    let (code, out, err) = run(project
+        .notify()
+        .env("GITHUB_API_URL", github.url())
+        .env("GITHUB_TOKEN", "ghs_test")
+        .args([
+            "--status",
+            "failure",
+            "--dry-run",
+            "--to",
+            "json+http://127.0.0.1:1/x",
+        ]));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(
+        github.requests()[0].path(),
+        "/repos/acme/shop/actions/runs/4242"
+    );
+    assert!(out.contains("\"label\": \"Duration\""), "{out}");
+    assert!(out.contains("\"value\": \"2m0"), "{out}");
 }

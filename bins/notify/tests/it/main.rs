@@ -7,6 +7,7 @@ mod common;
 mod email;
 mod github;
 mod mqtt;
+mod overrides;
 mod routing;
 mod secrets;
 mod slack;

@@ -146,8 +146,17 @@ fn deploy_started() {
 
 #[test]
 fn deploy_rolled_back() {
+    let mut deploy = deploy_doc();
+    deploy["status"] = json!("rolled-back");
+    deploy["duration_ms"] = json!(95_400);
+    deploy["error"] = json!("canary analysis failed at step 10%");
+    deploy["steps"] = json!([
+        {"name": "start canary slot", "status": "ok", "duration_ms": 4200},
+        {"name": "canary 10%", "status": "failed", "duration_ms": 60000, "detail": "error rate 4.2% above 1%"},
+        {"name": "restore routing", "status": "ok", "duration_ms": 310}
+    ]);
     let reports = Reports {
-        deploy: Some(deploy_doc()),
+        deploy: Some(deploy),
         rollback: Some(
             json!({"schema": "slipway.rollback/v1", "environment": "production", "from": "1.4.0",
                               "to": "1.3.2", "reason": "error rate 4.2% above 1% at canary step 10%",
