@@ -6,7 +6,8 @@
 //! the channels (`--to`, else all configured) and apply their filters ([`routing`]); render
 //! every message from MiniJinja templates ([`render`]); then send them all at once, each
 //! with its deadline and retries ([`deliver`], [`http`]). Secrets are masked and redacted
-//! from everything printed ([`redact`]).
+//! from everything printed ([`redact`]); the results become the JSON document, stdout
+//! lines, annotations and step outputs ([`report`]).
 #![deny(missing_docs)]
 
 pub mod channel;
@@ -17,18 +18,17 @@ pub mod event;
 pub mod http;
 pub mod redact;
 pub mod render;
+pub mod report;
 pub mod reports;
 pub mod routing;
 pub mod secret;
+pub mod started;
 pub mod state;
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::Serialize;
-use slipway_kit::workflow::{Level, Location};
 use slipway_kit::{Exit, Failure, GithubContext, Ui};
 
 use crate::channel::Channel;
@@ -40,30 +40,6 @@ use crate::http::RetryPolicy;
 use crate::redact::Redactor;
 use crate::render::Renderer;
 use crate::reports::Reports;
-
-/// The schema of notify's own JSON document.
-pub const SCHEMA: &str = "slipway.notify/v1";
-
-/// `--json` / `--output`: what was sent where.
-#[derive(Debug, Clone, Serialize)]
-pub struct NotifyDoc {
-    /// Always [`SCHEMA`].
-    pub schema: &'static str,
-    /// The event.
-    pub event: EventKind,
-    /// The status.
-    pub status: Status,
-    /// The rendered title.
-    pub title: String,
-    /// True for `--dry-run`.
-    pub dry_run: bool,
-    /// Channels delivered.
-    pub delivered: usize,
-    /// Channels failed.
-    pub failed: usize,
-    /// Every channel considered.
-    pub channels: Vec<ChannelResult>,
-}
 
 /// Runs the command; the result maps to the exit code (DESIGN.md §2).
 pub fn run(cli: &Cli, ui: &Ui) -> anyhow::Result<Exit> {
@@ -99,7 +75,7 @@ pub fn run(cli: &Cli, ui: &Ui) -> anyhow::Result<Exit> {
                         .help("give an RFC 3339 time like 2026-01-02T03:04:05Z")
                 })?,
         ),
-        None if !test && event == EventKind::Pipeline => run_started_at(&github),
+        None if !test && event == EventKind::Pipeline => started::run_started_at(&github),
         None => None,
     };
     let inputs = Inputs {
@@ -145,8 +121,8 @@ pub fn run(cli: &Cli, ui: &Ui) -> anyhow::Result<Exit> {
     }
     if selected.is_empty() {
         ui.notice("no notification channels configured: add [notify.channels.NAME] to slipway.toml or pass --to URL");
-        let doc = NotifyDoc {
-            schema: SCHEMA,
+        let doc = report::NotifyDoc {
+            schema: report::SCHEMA,
             event,
             status,
             title: String::new(),
@@ -227,7 +203,7 @@ pub fn run(cli: &Cli, ui: &Ui) -> anyhow::Result<Exit> {
             r.payload = Some(preview);
             results.push(r);
         }
-        return finish(cli, ui, &redactor, event, status, &rendered.title, results);
+        return report::finish(cli, ui, &redactor, event, status, &rendered.title, results);
     }
 
     let limits = Limits {
@@ -263,189 +239,5 @@ pub fn run(cli: &Cli, ui: &Ui) -> anyhow::Result<Exit> {
             ui.warn(&format!("cannot write state file {}: {e}", path.display()));
         }
     }
-    finish(cli, ui, &redactor, event, status, &rendered.title, results)
-}
-
-/// When this workflow run started, from the GitHub API (`run_started_at`); `None` without
-/// a token or an answer within 3 seconds. Only for the duration in the message.
-fn run_started_at(github: &GithubContext) -> Option<time::OffsetDateTime> {
-    let (owner, repo) = github.owner_repo()?;
-    let run_id = github.run_id.as_deref()?;
-    let token = std::env::var("GITHUB_TOKEN")
-        .ok()
-        .filter(|t| !t.is_empty())?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .ok()?;
-    let path = format!("/repos/{owner}/{repo}/actions/runs/{run_id}");
-    let answer = runtime.block_on(async {
-        let client = slipway_github::Client::new(&github.api_url, &token).ok()?;
-        tokio::time::timeout(Duration::from_secs(3), client.get(&path))
-            .await
-            .ok()?
-            .ok()
-    })?;
-    let text = answer.get("run_started_at")?.as_str()?;
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
-}
-
-fn finish(
-    cli: &Cli,
-    ui: &Ui,
-    redactor: &Redactor,
-    event: EventKind,
-    status: Status,
-    title: &str,
-    mut results: Vec<ChannelResult>,
-) -> anyhow::Result<Exit> {
-    // Nothing printed below may carry a secret: redact every free-text field.
-    for r in &mut results {
-        r.destination = redactor.redact(&r.destination);
-        r.detail = r.detail.as_deref().map(|d| redactor.redact(d));
-        r.error = r.error.as_deref().map(|e| redactor.redact(e));
-        if let Some(p) = &r.payload {
-            let text = redactor.redact(&p.to_string());
-            r.payload = serde_json::from_str(&text)
-                .ok()
-                .or(Some(serde_json::Value::Null));
-        }
-    }
-    let delivered = results
-        .iter()
-        .filter(|r| r.outcome == Outcome::Delivered)
-        .count();
-    let failed: Vec<&ChannelResult> = results
-        .iter()
-        .filter(|r| r.outcome == Outcome::Failed)
-        .collect();
-    let failed_count = failed.len();
-    for r in &failed {
-        ui.annotate(
-            Level::Warning,
-            &format!(
-                "channel {} ({}) failed: {}",
-                r.name,
-                r.kind.as_str(),
-                r.error.as_deref().unwrap_or("unknown error")
-            ),
-            &Location::default().titled("notify"),
-        );
-    }
-    let doc = NotifyDoc {
-        schema: SCHEMA,
-        event,
-        status,
-        title: title.to_owned(),
-        dry_run: cli.dry_run,
-        delivered,
-        failed: failed_count,
-        channels: results,
-    };
-    let printed = cli.output.emit(ui, &doc)?;
-    if !printed {
-        for r in &doc.channels {
-            print_result(ui, r);
-        }
-    }
-    let names = |outcome: Outcome| {
-        doc.channels
-            .iter()
-            .filter(|r| r.outcome == outcome)
-            .map(|r| r.name.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    if !cli.dry_run {
-        ui.summary(&summary_markdown(&doc));
-        ui.set_output("delivered", &names(Outcome::Delivered));
-        ui.set_output("failed", &names(Outcome::Failed));
-        for r in &doc.channels {
-            for (k, v) in &r.outputs {
-                ui.set_output(k, v);
-            }
-        }
-    }
-    if failed_count > 0 && cli.fail_on_error {
-        return Err(Failure::no(format!(
-            "{failed_count} of {} channel(s) failed",
-            delivered + failed_count
-        ))
-        .help("see the warnings above; without --fail-on-error a failed delivery does not fail the step")
-        .into());
-    }
-    Ok(Exit::Success)
-}
-
-/// The step summary: one table row per channel.
-fn summary_markdown(doc: &NotifyDoc) -> String {
-    let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
-    let mut md = format!(
-        "### Notifications: {}\n\n| channel | type | outcome | detail |\n| --- | --- | --- | --- |\n",
-        cell(&doc.title)
-    );
-    for r in &doc.channels {
-        let (mark, outcome) = match r.outcome {
-            Outcome::Delivered => ("✅", "delivered"),
-            Outcome::Failed => ("❌", "failed"),
-            Outcome::Skipped => ("⏭️", "skipped"),
-            Outcome::DryRun => ("📝", "dry run"),
-        };
-        let detail = r.error.as_deref().or(r.detail.as_deref()).unwrap_or("");
-        let _ = writeln!(
-            md,
-            "| {} | {} | {mark} {outcome} | {} |",
-            cell(&r.name),
-            r.kind.as_str(),
-            cell(detail)
-        );
-    }
-    md
-}
-
-fn print_result(ui: &Ui, r: &ChannelResult) {
-    let took = slipway_kit::ui::format_ms(u128::from(r.duration_ms));
-    match r.outcome {
-        Outcome::Delivered => {
-            let attempts = if r.attempts > 1 {
-                format!(", {} attempts", r.attempts)
-            } else {
-                String::new()
-            };
-            ui.result(&format!(
-                "delivered  {} ({}) to {} in {took}{attempts}{}",
-                r.name,
-                r.kind.as_str(),
-                r.destination,
-                r.detail
-                    .as_deref()
-                    .map(|d| format!(": {d}"))
-                    .unwrap_or_default()
-            ));
-        }
-        Outcome::Failed => ui.result(&format!(
-            "failed     {} ({}) to {} after {took}: {}",
-            r.name,
-            r.kind.as_str(),
-            r.destination,
-            r.error.as_deref().unwrap_or_default()
-        )),
-        Outcome::Skipped => ui.result(&format!(
-            "skipped    {} ({}): {}",
-            r.name,
-            r.kind.as_str(),
-            r.detail.as_deref().unwrap_or_default()
-        )),
-        Outcome::DryRun => {
-            ui.result(&format!(
-                "── {} ({}) → {} ──",
-                r.name,
-                r.kind.as_str(),
-                r.destination
-            ));
-            if let Some(p) = &r.payload {
-                ui.result(&serde_json::to_string_pretty(p).unwrap_or_default());
-            }
-        }
-    }
+    report::finish(cli, ui, &redactor, event, status, &rendered.title, results)
 }
