@@ -209,6 +209,7 @@ pub fn prepare(
 }
 
 /// Sends the mail, retrying transient failures (connection, timeouts, SMTP 4xx).
+/// STARTTLS is required in `starttls` mode: a server without it fails the channel.
 pub async fn send(mail: &Mail, env: &SendEnv) -> Result<Delivered, String> {
     let e = &mail.email;
     let builder = match e.tls {
@@ -254,7 +255,9 @@ pub async fn send(mail: &Mail, env: &SendEnv) -> Result<Delivered, String> {
                 });
             }
             Err(err) => {
-                let permanent = err.is_permanent();
+                // Retry what may pass next time (4xx, connection, timeout); not a refusal
+                // (5xx), a missing STARTTLS or a certificate problem.
+                let permanent = err.is_permanent() || err.is_client() || err.is_tls();
                 let text = format!("SMTP {}:{}: {err}", e.host, e.port);
                 if permanent || attempt >= total {
                     return Err(if attempt > 1 {

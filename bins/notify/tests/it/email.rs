@@ -82,3 +82,28 @@ fn smtp_url_on_the_command_line_and_plain_smtp_refused_off_loopback() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("only allowed to a loopback host"), "{err}");
 }
+
+#[test]
+fn starttls_is_required_and_never_downgraded_to_plain_text() {
+    // aiosmtpd here offers no STARTTLS: a channel that asks for it must fail, not send
+    // the mail (and a password) in clear text.
+    let smtp = SmtpServer::start();
+    let project = Project::new(&format!(
+        r#"
+[notify.channels.mail]
+type = "email"
+host = "127.0.0.1"
+port = {}
+from = "ci@acme.dev"
+to = ["ops@acme.dev"]
+"#,
+        smtp.port()
+    ));
+    let (code, out, err) = run(project
+        .notify()
+        .args(["--status", "failure", "--fail-on-error"]));
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(out.contains("failed     mail (email)"), "{out}");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(smtp.messages().is_empty(), "nothing may arrive without TLS");
+}

@@ -238,3 +238,21 @@ fn a_pipeline_message_says_how_long_the_run_took_from_the_api() {
     assert!(out.contains("\"label\": \"Duration\""), "{out}");
     assert!(out.contains("\"value\": \"2m0"), "{out}");
 }
+
+#[test]
+fn a_pr_comment_channel_outside_a_pull_request_is_skipped() {
+    let github = WebhookSink::start();
+    let project = github_project("pr-comment");
+    let (code, out, err) = run(project
+        .notify()
+        .env("GITHUB_API_URL", github.url())
+        .env("GITHUB_TOKEN", "ghs_test")
+        .env("SLIPWAY_STARTED_AT", "2026-01-02T03:04:05Z")
+        .args(["--status", "success", "--fail-on-error"]));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("skipped    gh (github): not a pull request run"),
+        "{out}"
+    );
+    assert!(github.requests().is_empty());
+}

@@ -266,3 +266,49 @@ fn in_actions_the_step_outputs_and_summary_name_delivered_and_failed_channels() 
         "{err}"
     );
 }
+
+#[test]
+fn a_report_an_earlier_step_never_wrote_is_skipped_with_a_warning() {
+    let all = WebhookSink::start();
+    let project = two_channels();
+    let (code, out, err) = run(project.notify().env("ALL_URL", all.url()).args([
+        "--status",
+        "failure",
+        "--to",
+        "everything",
+        "--report",
+        "rollback.json",
+    ]));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        err.contains("report rollback.json does not exist; sending without it"),
+        "{err}"
+    );
+    assert_eq!(all.requests().len(), 1);
+}
+
+#[test]
+fn a_disabled_channel_is_left_out_unless_named() {
+    let all = WebhookSink::start();
+    let project = Project::new(
+        r#"
+[notify.channels.quiet]
+type = "slack"
+url_env = "ALL_URL"
+enabled = false
+"#,
+    );
+    let (code, _, err) = run(project
+        .notify()
+        .env("ALL_URL", all.url())
+        .args(["--status", "success"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("no notification channels configured"), "{err}");
+    assert!(all.requests().is_empty());
+    let (code, _, _) = run(project
+        .notify()
+        .env("ALL_URL", all.url())
+        .args(["--status", "success", "--to", "quiet"]));
+    assert_eq!(code, 0);
+    assert_eq!(all.requests().len(), 1);
+}

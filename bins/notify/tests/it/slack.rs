@@ -150,3 +150,29 @@ fn a_slack_api_error_fails_the_channel_with_slacks_reason() {
         "{out}"
     );
 }
+
+#[test]
+fn the_bot_waits_out_slacks_rate_limit_and_posts_once() {
+    let slack = WebhookSink::start();
+    slack.set_script(vec![Mode::RateLimited {
+        retry_after_secs: 1,
+    }]);
+    slack.set_mode(Mode::Reply {
+        status: 200,
+        body: json!({"ok": true, "channel": "C1", "ts": "1.2"}).to_string(),
+    });
+    let project = bot_project();
+    let config = std::fs::read_to_string(project.path().join("slipway.toml"))
+        .unwrap()
+        .replace("API_URL", &slack.url());
+    project.write("slipway.toml", &config);
+    let (code, out, err) = run(project
+        .notify()
+        .env("SLACK_BOT_TOKEN", "xoxb-test-token-123")
+        .args(["--status", "success", "--fail-on-error"]));
+    assert_eq!(code, 0, "{out}\n{err}");
+    let requests = slack.wait_for_requests(2, Duration::from_secs(5));
+    assert_eq!(requests.len(), 2);
+    assert!(requests[1].received_at - requests[0].received_at >= Duration::from_millis(950));
+    assert!(out.contains("posted message 1.2 in C1"), "{out}");
+}
