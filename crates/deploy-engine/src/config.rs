@@ -75,6 +75,8 @@ pub enum StrategyKind {
     BlueGreen,
     /// Move hosts to the new version `max_unavailable` at a time.
     Rolling,
+    /// Move traffic to the new version in steps, analysing it at each.
+    Canary,
 }
 
 impl StrategyKind {
@@ -83,6 +85,7 @@ impl StrategyKind {
         match self {
             Self::BlueGreen => "blue-green",
             Self::Rolling => "rolling",
+            Self::Canary => "canary",
         }
     }
 
@@ -91,12 +94,9 @@ impl StrategyKind {
         match text {
             "blue-green" | "bluegreen" => Ok(Self::BlueGreen),
             "rolling" => Ok(Self::Rolling),
-            "canary" => Err(
-                Failure::bad_input("strategy canary is not available in this version")
-                    .help("use blue-green or rolling"),
-            ),
+            "canary" => Ok(Self::Canary),
             other => Err(Failure::bad_input(format!("unknown strategy {other:?}"))
-                .help("use blue-green or rolling")),
+                .help("use blue-green, rolling or canary")),
         }
     }
 }
@@ -117,6 +117,8 @@ pub enum RouterKind {
     /// Rewrite an nginx upstream file and reload.
     #[default]
     Nginx,
+    /// Set HAProxy weights and server states over its admin socket, no reload.
+    Haproxy,
     /// No router: the slot's port is the service (single slot setups, tests of hooks).
     None,
 }
@@ -316,6 +318,12 @@ pub struct EnvironmentConfig {
     pub router: RouterKind,
     /// nginx settings.
     pub nginx: NginxConfig,
+    /// HAProxy settings (router = "haproxy").
+    pub haproxy: crate::haproxy::HaproxyConfig,
+    /// Canary steps (strategy = "canary").
+    pub canary: crate::strategy::canary::CanaryConfig,
+    /// Analysis during canary steps and the validation window.
+    pub analysis: crate::analysis::AnalysisConfig,
     /// Health check.
     pub health: HealthConfig,
     /// Smoke commands.
@@ -441,6 +449,12 @@ pub struct Environment {
     pub nginx: NginxConfig,
     /// Where nginx runs.
     pub router_host: RouterHost,
+    /// HAProxy settings (when `router` is haproxy).
+    pub haproxy: crate::haproxy::HaproxyConfig,
+    /// Canary steps.
+    pub canary: crate::strategy::canary::CanaryConfig,
+    /// Canary analysis.
+    pub analysis: crate::analysis::AnalysisConfig,
     /// Health check.
     pub health: HealthConfig,
     /// Smoke commands.
@@ -651,6 +665,11 @@ impl DeploySection {
                 ));
             }
         }
+        if raw.router == RouterKind::Haproxy {
+            raw.haproxy.check(&key("haproxy"), hosts.len())?;
+        }
+        raw.canary.check(&key("canary"))?;
+        raw.analysis.check(&key("analysis"))?;
         Ok(Environment {
             name: name.to_owned(),
             strategy: raw.strategy,
@@ -666,6 +685,9 @@ impl DeploySection {
             router: raw.router,
             nginx: raw.nginx.clone(),
             router_host,
+            haproxy: raw.haproxy.clone(),
+            canary: raw.canary.clone(),
+            analysis: raw.analysis.clone(),
             health: raw.health.clone(),
             smoke: raw.smoke.clone(),
             hooks: raw.hooks.clone(),

@@ -64,6 +64,9 @@ impl Parts {
                 };
                 Box::new(Nginx::new(env.nginx.clone(), target, &env.name))
             }
+            RouterKind::Haproxy => {
+                Box::new(crate::haproxy::Haproxy::for_environment(env, &platform))
+            }
         };
         Ok(Self {
             ledger: ledger::Store::new(platform.primary(), &env.state_dir, &env.name),

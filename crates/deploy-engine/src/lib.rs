@@ -9,6 +9,9 @@
 //! | [`ssh`] | the system `ssh` client with ControlMaster multiplexing, batch mode and key handling |
 //! | [`platform`] | where the service runs: starting and stopping a version in a slot on a host |
 //! | [`router`] | how traffic moves between slots; [`nginx`] rewrites an upstream file and reloads |
+//! | [`haproxy`] | the hitless router: weights and server states over HAProxy's admin socket |
+//! | [`analysis`] | canary analysis: probe requests or Prometheus queries against thresholds |
+//! | [`control`] | `deploy promote` / `deploy abort` reaching a running canary |
 //! | [`check`] | HTTP health checks and smoke commands |
 //! | [`strategy`] | blue-green and rolling over the platform's and router's primitives |
 //! | [`ledger`] | the environment's history, a JSON file on the primary host |
@@ -18,10 +21,13 @@
 //! | [`deploy`] and [`rollback`] | the two operations end to end, with their JSON documents |
 #![deny(missing_docs)]
 
+pub mod analysis;
 pub mod cancel;
 pub mod check;
 pub mod config;
+pub mod control;
 pub mod deploy;
+pub mod haproxy;
 pub mod http;
 pub mod ledger;
 pub mod lock;

@@ -4,6 +4,7 @@
 //! slot after it passed its health check, so even a `kill -9` leaves it on checked slots.
 
 pub mod blue_green;
+pub mod canary;
 pub mod rolling;
 
 use std::collections::BTreeMap;
@@ -29,6 +30,7 @@ pub fn for_kind(kind: StrategyKind) -> Box<dyn Strategy> {
     match kind {
         StrategyKind::BlueGreen => Box::new(blue_green::BlueGreen),
         StrategyKind::Rolling => Box::new(rolling::Rolling),
+        StrategyKind::Canary => Box::new(canary::Canary),
     }
 }
 

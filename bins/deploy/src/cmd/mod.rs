@@ -1,6 +1,7 @@
 //! The command line: `deploy --environment NAME --version V`, `deploy status` and
 //! `deploy lock acquire|release|status`.
 
+mod control;
 mod lock;
 mod run;
 mod status;
@@ -36,7 +37,7 @@ pub(crate) struct Cli {
     /// Version to deploy (e.g. v1.2.3).
     #[arg(long)]
     pub(crate) version: Option<String>,
-    /// Override the environment's strategy: blue-green or rolling.
+    /// Override the environment's strategy: blue-green, rolling or canary.
     #[arg(long)]
     pub(crate) strategy: Option<String>,
     /// Print every command, host and routing change in order, and touch nothing.
@@ -51,6 +52,9 @@ pub(crate) struct Cli {
     /// Break a stale lock (its holder is gone), printing who held it.
     #[arg(long)]
     pub(crate) force: bool,
+    /// Canary: hold at this traffic share (e.g. 30) until `deploy promote` or `deploy abort`.
+    #[arg(long, value_name = "STEP")]
+    pub(crate) pause_at: Option<u32>,
     /// Log debug detail (every command run) to stderr.
     #[arg(long, short = 'v', global = true)]
     pub(crate) verbose: bool,
@@ -70,6 +74,10 @@ pub(crate) enum Command {
         #[command(subcommand)]
         action: lock::Action,
     },
+    /// Let a canary paused with --pause-at go on through its remaining steps.
+    Promote,
+    /// Stop the running canary: all traffic back to the stable version, exit 1 for it.
+    Abort,
 }
 
 /// Dispatches.
@@ -81,6 +89,20 @@ pub(crate) fn run(cli: &Cli, ui: &Ui) -> anyhow::Result<Exit> {
         None => run::deploy(cli, ui, &config, &section),
         Some(Command::Status) => status::status(cli, ui, &config, &section),
         Some(Command::Lock { action }) => lock::lock(cli, ui, &config, &section, action),
+        Some(Command::Promote) => control::control(
+            cli,
+            ui,
+            &config,
+            &section,
+            slipway_deploy_engine::control::Action::Promote,
+        ),
+        Some(Command::Abort) => control::control(
+            cli,
+            ui,
+            &config,
+            &section,
+            slipway_deploy_engine::control::Action::Abort,
+        ),
     }
 }
 

@@ -21,6 +21,10 @@ pub(crate) fn deploy(
     if let Some(window) = cli.validation_window {
         env.validation_window = window.as_std();
     }
+    if let Some(step) = cli.pause_at {
+        env.canary.pause_at = Some(step);
+        env.canary.check_pause("--pause-at")?;
+    }
     let version = cli.version.as_deref().ok_or_else(|| {
         Failure::bad_input("--version is required")
             .help("e.g. deploy --environment staging --version v1.2.3")

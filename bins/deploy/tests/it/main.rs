@@ -2,8 +2,11 @@
 #![allow(clippy::unwrap_used)]
 
 mod blue_green;
+mod canary;
+mod canary_site;
 mod common;
 mod failures;
+mod haproxy;
 mod lock;
 mod rolling;
 mod signals;
