@@ -38,11 +38,15 @@ impl SecretRef {
         }
     }
 
-    /// Where it comes from, for messages: `$SLACK_WEBHOOK_URL` or `the --to URL`.
+    /// Where it comes from, for messages: `$SLACK_WEBHOOK_URL`, or for a URL given inline
+    /// its scheme and host only (`https://hooks.slack.com/***`).
     pub fn describe(&self) -> String {
-        match &self.var {
-            Some(v) => format!("${v}"),
-            None => "the --to URL".to_owned(),
+        match (&self.var, &self.value) {
+            (Some(v), _) => format!("${v}"),
+            (None, Some(value)) if value.expose().contains("://") => {
+                crate::redact::redact_url(value.expose())
+            }
+            (None, _) => "the --to URL".to_owned(),
         }
     }
 
