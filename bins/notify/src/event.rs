@@ -190,6 +190,9 @@ pub struct Context {
     /// Line coverage percent, when a gate report had it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage: Option<f64>,
+    /// The release page, for release events with a tag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release_url: Option<String>,
     /// Release notes (from version.json), trimmed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changelog: Option<String>,
@@ -303,6 +306,19 @@ impl Context {
             .or_else(|| num_at(gate, "/totals/coverage"))
             .or_else(|| num_at(gate, "/coverage"));
         let changelog = str_at(release, "/changelog").map(|c| c.trim().to_owned());
+        let release_tag = str_at(release, "/tag")
+            .map(str::to_owned)
+            .or_else(|| github.tag().map(str::to_owned));
+        let release_url = (event == EventKind::Release)
+            .then(|| {
+                let tag = release_tag.as_deref()?;
+                Some(format!(
+                    "{}/releases/tag/{}",
+                    github.repository_url()?,
+                    crate::redact::percent_encode(tag)
+                ))
+            })
+            .flatten();
         let branch = github
             .branch()
             .map(str::to_owned)
@@ -415,6 +431,7 @@ impl Context {
             release: reports.release.clone(),
             tests,
             coverage,
+            release_url,
             changelog,
             numbers,
             facts,
