@@ -5,3 +5,4 @@ mod chain;
 mod injection;
 mod install;
 mod lint;
+mod recipes;
