@@ -103,7 +103,9 @@ pub fn run(cli: &Cli, ui: &Ui) -> anyhow::Result<Exit> {
             if target.contains("://") {
                 selected.push(channel::from_url(target, i + 1, ui, &redactor)?);
             } else if let Some(c) = configured.get(target) {
-                selected.push(c.clone());
+                if !selected.iter().any(|s| s.name == c.name) {
+                    selected.push(c.clone());
+                }
             } else {
                 let known: Vec<&str> = configured.keys().map(String::as_str).collect();
                 return Err(Failure::bad_input(format!(
