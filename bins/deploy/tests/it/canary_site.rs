@@ -119,6 +119,18 @@ impl CanarySite {
         }
     }
 
+    /// Appends `text` to slipway.toml (sections that need ports known only after start).
+    pub(crate) fn append(&self, text: &str) {
+        let mut config = std::fs::read_to_string(&self.config).unwrap();
+        config.push_str(text);
+        std::fs::write(&self.config, config).unwrap();
+    }
+
+    /// Whether the canary waits at its pause.
+    pub(crate) fn paused(&self) -> bool {
+        self.dir.path().join("state/paused").exists()
+    }
+
     /// The router's URL.
     pub(crate) fn url(&self) -> String {
         match (&self.haproxy, &self.nginx) {

@@ -3,6 +3,8 @@
 
 mod blue_green;
 mod canary;
+mod canary_control;
+mod canary_prometheus;
 mod canary_site;
 mod common;
 mod failures;

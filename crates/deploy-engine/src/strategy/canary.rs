@@ -155,13 +155,17 @@ fn steps(run: &Run, d: &mut Deployment<'_>, control: &Control) -> Result<()> {
             _ => Ok(()),
         }
     };
-    let plan: Vec<u32> = if stable.is_empty() {
-        run.ui
-            .info("nothing serves yet: the first version takes all traffic, then is analysed");
-        vec![100]
-    } else {
-        config.steps.clone()
-    };
+    if stable.is_empty() {
+        // Nothing to compare with and nothing to fall back to: the first version, healthy,
+        // takes all traffic the way blue-green would.
+        run.ui.info(
+            "nothing serves yet: the first version takes all traffic at once, without analysis",
+        );
+        d.route(run, &format!("switch traffic to {}", d.version), canaries)?;
+        after_full_switch(run, d)?;
+        return d.retire_previous(run);
+    }
+    let plan = config.steps.clone();
     for pct in plan {
         abort()?;
         let name = if pct >= 100 {
