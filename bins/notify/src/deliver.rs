@@ -173,6 +173,13 @@ pub fn prepare(
         Target::Github(github) => {
             channel::github::prepare(&channel.name, github, renderer, rendered)
         }
+        Target::Unresolved { url } => {
+            let why = format!("{} is not set", url.describe());
+            Ok((
+                Prepared::Skip(why.clone()),
+                serde_json::json!({ "unresolved": why }),
+            ))
+        }
     }
     .map_err(wrap)
 }

@@ -59,6 +59,12 @@ pub enum Target {
     Mqtt(mqtt::Mqtt),
     /// GitHub issues and comments.
     Github(github::Github),
+    /// An email or MQTT channel whose `url_env` is not set: fine while the channel is
+    /// filtered out; an error (exit 2) when it would be sent.
+    Unresolved {
+        /// The unset variable.
+        url: SecretRef,
+    },
 }
 
 /// A channel ready to be routed and sent to.
@@ -92,6 +98,7 @@ impl Channel {
             Target::Email(e) => format!("{} via {}:{}", e.to.join(", "), e.host, e.port),
             Target::Mqtt(m) => format!("mqtt://{}:{}", m.host, m.port),
             Target::Github(g) => format!("GitHub {}", g.mode_name()),
+            Target::Unresolved { url } => url.describe(),
         }
     }
 
@@ -108,6 +115,7 @@ impl Channel {
             Target::Email(e) => refs.extend(e.password.as_ref()),
             Target::Mqtt(m) => refs.extend(m.password.as_ref()),
             Target::Github(g) => refs.push(&g.token),
+            Target::Unresolved { url } => refs.push(url),
         }
         refs.iter()
             .filter(|r| r.value.is_none())
@@ -205,7 +213,19 @@ fn from_channel_config(
             .map_err(|e| bad(name, format!("{}: {e}", secret.describe())))?;
         Ok(Some(retag(parsed, secret.var.as_deref())))
     };
+    // An SMTP or MQTT URL in an unset variable: decide when (and whether) it is sent.
+    let unresolved = match kind {
+        ChannelType::Email | ChannelType::Mqtt => cfg
+            .url_env
+            .as_deref()
+            .map(env)
+            .filter(|s| s.value.is_none() && cfg.url.is_none()),
+        _ => None,
+    };
     let target = match kind {
+        _ if unresolved.is_some() => Target::Unresolved {
+            url: unresolved.unwrap_or_else(|| unreachable!()),
+        },
         ChannelType::Slack => {
             if let Some(token_env) = &cfg.token_env {
                 let channel = cfg.channel.clone().ok_or_else(|| {
@@ -425,7 +445,7 @@ pub fn from_url(url: &str, index: usize, ui: &Ui, redactor: &Redactor) -> Result
         Target::SlackWebhook { .. } | Target::SlackBot(_) => ChannelType::Slack,
         Target::Chat { kind, .. } => *kind,
         Target::Webhook(_) => ChannelType::Webhook,
-        Target::Email(_) => ChannelType::Email,
+        Target::Email(_) | Target::Unresolved { .. } => ChannelType::Email,
         Target::Mqtt(_) => ChannelType::Mqtt,
         Target::Github(_) => ChannelType::Github,
     };

@@ -312,3 +312,39 @@ enabled = false
     assert_eq!(code, 0);
     assert_eq!(all.requests().len(), 1);
 }
+
+#[test]
+fn an_email_channel_whose_url_variable_is_unset_only_matters_when_it_would_send() {
+    let all = WebhookSink::start();
+    let project = Project::new(
+        r#"
+[notify.channels.team]
+type = "slack"
+url_env = "ALL_URL"
+[notify.channels.oncall]
+type = "email"
+url_env = "ONCALL_SMTP_URL"
+status = ["failure"]
+"#,
+    );
+    let (code, out, err) = run(project
+        .notify()
+        .env("ALL_URL", all.url())
+        .args(["--status", "success"]));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(all.requests().len(), 1);
+    let (code, _, err) = run(project
+        .notify()
+        .env("ALL_URL", all.url())
+        .args(["--status", "failure"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("channel oncall: environment variable ONCALL_SMTP_URL is not set"),
+        "{err}"
+    );
+    assert_eq!(
+        all.requests().len(),
+        1,
+        "nothing sent when a selected channel cannot be"
+    );
+}
