@@ -92,13 +92,14 @@ impl Channel {
     /// A printable description of the destination, never containing a secret.
     pub fn destination(&self) -> String {
         match &self.target {
-            Target::SlackWebhook { url } | Target::Chat { url, .. } => url.describe(),
+            Target::SlackWebhook { url }
+            | Target::Chat { url, .. }
+            | Target::Unresolved { url } => url.describe(),
             Target::SlackBot(bot) => format!("chat.postMessage to {}", bot.channel),
             Target::Webhook(w) => w.describe(),
             Target::Email(e) => format!("{} via {}:{}", e.to.join(", "), e.host, e.port),
             Target::Mqtt(m) => format!("mqtt://{}:{}", m.host, m.port),
             Target::Github(g) => format!("GitHub {}", g.mode_name()),
-            Target::Unresolved { url } => url.describe(),
         }
     }
 
@@ -106,7 +107,9 @@ impl Channel {
     pub fn missing_secrets(&self) -> Vec<String> {
         let mut refs: Vec<&SecretRef> = Vec::new();
         match &self.target {
-            Target::SlackWebhook { url } | Target::Chat { url, .. } => refs.push(url),
+            Target::SlackWebhook { url }
+            | Target::Chat { url, .. }
+            | Target::Unresolved { url } => refs.push(url),
             Target::SlackBot(bot) => refs.push(&bot.token),
             Target::Webhook(w) => {
                 refs.push(&w.url);
@@ -115,7 +118,6 @@ impl Channel {
             Target::Email(e) => refs.extend(e.password.as_ref()),
             Target::Mqtt(m) => refs.extend(m.password.as_ref()),
             Target::Github(g) => refs.push(&g.token),
-            Target::Unresolved { url } => refs.push(url),
         }
         refs.iter()
             .filter(|r| r.value.is_none())
