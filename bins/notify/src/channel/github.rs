@@ -112,7 +112,13 @@ pub fn prepare(
     let scope = str_of(rendered, "branch")
         .or_else(|| str_of(rendered, "tag"))
         .unwrap_or("-");
+    let test = rendered.value().get("test").and_then(Value::as_bool) == Some(true);
     let (marker, action) = match github.mode {
+        GithubMode::Issue if test => {
+            return skip(
+                "a test message does not open or close failure issues (use --dry-run to see the issue)",
+            );
+        }
         GithubMode::Issue => {
             let marker = format!(
                 "<!-- slipway:notify:issue workflow={} ref={} -->",

@@ -256,3 +256,22 @@ fn a_pr_comment_channel_outside_a_pull_request_is_skipped() {
     );
     assert!(github.requests().is_empty());
 }
+
+#[test]
+fn a_test_message_never_closes_a_real_failure_issue() {
+    let github = WebhookSink::start();
+    let project = github_project("issue");
+    let (code, out, err) = run(project
+        .notify()
+        .env("GITHUB_API_URL", github.url())
+        .env("GITHUB_TOKEN", "ghs_test")
+        .args(["test", "--to", "gh"]));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains(
+            "skipped    gh (github): a test message does not open or close failure issues"
+        ),
+        "{out}"
+    );
+    assert!(github.requests().is_empty());
+}
