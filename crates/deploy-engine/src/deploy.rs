@@ -588,6 +588,19 @@ pub fn deploy(run: &Run, parts: &Parts, request: &Request) -> Outcome {
             return finish(doc, status, Exit::No, None);
         }
     }
+    let github = crate::deployments::Tracker::begin(
+        run,
+        env,
+        "deploy",
+        &request.version,
+        doc.previous.as_deref(),
+        strategy_kind.as_str(),
+        Some(
+            active
+                .as_ref()
+                .map_or(env.slot_names[0].as_str(), |a| env.other_slot(&a.slot)),
+        ),
+    );
     let moved = move_to(
         run,
         parts,
@@ -602,6 +615,10 @@ pub fn deploy(run: &Run, parts: &Parts, request: &Request) -> Outcome {
         active.as_ref(),
     );
     release();
+    github.end(
+        moved.status == Status::Succeeded,
+        &format!("{} {}", request.version, moved.status.as_str()),
+    );
     doc.slot.clone_from(&moved.slot);
     doc.error = moved.error;
     doc.state = moved.state;

@@ -27,6 +27,7 @@ pub mod check;
 pub mod config;
 pub mod control;
 pub mod deploy;
+pub mod deployments;
 pub mod haproxy;
 pub mod http;
 pub mod ledger;

@@ -243,6 +243,19 @@ pub fn rollback(run: &Run, parts: &Parts, request: &Request, plan: &Plan) -> Out
             return finish(doc, "failed", Exit::No, None);
         }
     };
+    let github = crate::deployments::Tracker::begin(
+        run,
+        env,
+        if request.emergency {
+            "emergency"
+        } else {
+            "rollback"
+        },
+        &plan.to,
+        doc.from.as_deref(),
+        "rollback",
+        plan.fast_path_slot.as_deref(),
+    );
     if let Some(slot) = &plan.fast_path_slot {
         doc.method = Some("fast-path".into());
         let result = fast_path(
@@ -257,6 +270,7 @@ pub fn rollback(run: &Run, parts: &Parts, request: &Request, plan: &Plan) -> Out
             routing.as_ref(),
         );
         release();
+        github.end(result.is_ok(), &format!("rollback to {}", plan.to));
         return match result {
             Ok(()) => {
                 doc.slot = Some(slot.clone());
@@ -295,13 +309,23 @@ pub fn rollback(run: &Run, parts: &Parts, request: &Request, plan: &Plan) -> Out
         &id,
         kind,
         &plan.to,
-        env.strategy,
+        // A rollback is a way back, not an experiment: a canary environment redeploys
+        // the good version blue-green.
+        if env.strategy == crate::config::StrategyKind::Canary {
+            crate::config::StrategyKind::BlueGreen
+        } else {
+            env.strategy
+        },
         checks,
         reason,
         routing,
         active.as_ref(),
     );
     release();
+    github.end(
+        moved.status == crate::ledger::Status::Succeeded,
+        &format!("rollback to {} {}", plan.to, moved.status.as_str()),
+    );
     doc.slot = moved.slot;
     doc.error = moved.error;
     doc.state = moved.state;

@@ -7,6 +7,7 @@ mod canary_control;
 mod canary_prometheus;
 mod canary_site;
 mod common;
+mod deployments;
 mod failures;
 mod haproxy;
 mod lock;

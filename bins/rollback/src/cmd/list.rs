@@ -15,7 +15,7 @@ pub(crate) fn list(cli: &Cli, ui: &Ui, env: &Environment) -> anyhow::Result<Exit
         rollback::versions(&run, &parts).map_err(|e| Failure::no(e.to_string()))?;
     let active = ledger.active.as_ref().map(|a| a.version.as_str());
     let previous = ledger.previous_good().map(|e| e.version.clone());
-    let doc = json!({
+    let mut doc = json!({
         "schema": "slipway.versions/v1",
         "environment": env.name,
         "active": ledger.active,
@@ -32,10 +32,27 @@ pub(crate) fn list(cli: &Cli, ui: &Ui, env: &Environment) -> anyhow::Result<Exit
             "standby": ledger.slots.get(&e.slot) == Some(&e.version) && Some(e.version.as_str()) != active,
         })).collect::<Vec<_>>(),
     });
+    let github_only =
+        slipway_deploy_engine::deployments::Mirror::from_env(&env.name, env.url.as_deref(), ui)
+            .map(|m| slipway_deploy_engine::deployments::merge(&mut doc, &m.history()))
+            .unwrap_or_default();
     if cli.output.emit(ui, &doc)? {
         return Ok(Exit::Success);
     }
+    let print_github_only = || {
+        for r in &github_only {
+            ui.result(&format!(
+                "{:<24} {:<8} {:<21} {:<16} only on GitHub (deployment {})",
+                r.version,
+                "-",
+                r.created_at.get(..19).unwrap_or(&r.created_at),
+                r.creator.as_deref().unwrap_or("-"),
+                r.id
+            ));
+        }
+    };
     if versions.is_empty() {
+        print_github_only();
         ui.result(&format!(
             "{}: no successful deploy in the ledger yet",
             env.name
@@ -67,5 +84,6 @@ pub(crate) fn list(cli: &Cli, ui: &Ui, env: &Environment) -> anyhow::Result<Exit
             e.actor
         ));
     }
+    print_github_only();
     Ok(Exit::Success)
 }

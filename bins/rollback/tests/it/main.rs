@@ -3,5 +3,6 @@
 
 mod common;
 mod fast_path;
+mod github;
 mod list;
 mod redeploy;
