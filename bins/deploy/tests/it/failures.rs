@@ -101,3 +101,39 @@ fn bad_input_exits_2_and_names_what_is_wrong() {
     assert_eq!(out.status.code(), Some(2));
     assert!(site.ledger().is_null(), "nothing was written");
 }
+
+#[test]
+fn a_failed_pre_deploy_hook_changes_nothing_and_on_failure_hooks_run_after_a_rollback() {
+    let site = Site::start(slipway_deploy_engine::testing::Options {
+        extra: "hooks.pre_deploy = ['''echo migrating to {version} >> hooks.log; case {version} in *-badmigration) echo migration failed; exit 1;; esac''']\n\
+                hooks.post_switch = ['echo switched to {version} from {previous} >> hooks.log']\n\
+                hooks.on_failure = ['echo failed {version} >> hooks.log']"
+            .into(),
+        ..Default::default()
+    });
+    deployed(&site, "v1");
+    let upstream = site.upstream();
+    let out = deploy_version(&site, "v2-badmigration", &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let d = doc(&out);
+    assert!(
+        d["error"].as_str().unwrap().contains("nothing was changed"),
+        "{d}"
+    );
+    assert_eq!(
+        d["steps"][1]["output"]
+            .as_str()
+            .map(|o| o.contains("migration failed")),
+        Some(true),
+        "{d}"
+    );
+    assert_eq!(site.upstream(), upstream);
+    let out = deploy_version(&site, "v3-badsmoke", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let log = std::fs::read_to_string(site.path().join("hooks.log")).unwrap();
+    assert_eq!(
+        log,
+        "migrating to v1\nswitched to v1 from\nmigrating to v2-badmigration\nmigrating to v3-badsmoke\nswitched to v3-badsmoke from v1\nfailed v3-badsmoke\n"
+    );
+    assert_eq!(site.serving().as_deref(), Some("v1"));
+}

@@ -26,10 +26,10 @@ pub(crate) fn rollback(
         .help("pass --auto-approve (a workflow's approval is the confirmation)")
         .into());
     }
-    let cancel = Cancel::on_signals()
-        .map_err(|e| Failure::no(format!("cannot install signal handlers: {e}")))?;
     let parts = Parts::new(env)?;
-    let run = Run::new(ui.clone(), cancel, cli.dry_run);
+    // Plain Ctrl-C ends the process while it only reads and asks; signal handling that
+    // restores routing starts with the rollback itself.
+    let planning = Run::new(ui.clone(), Cancel::new(), true);
     let request = Request {
         version: cli.version.clone(),
         force: cli.force,
@@ -43,7 +43,7 @@ pub(crate) fn rollback(
             .unwrap_or_default(),
         fast_path: config.fast_path,
     };
-    let plan = rollback::plan(&run, &parts, &request)?;
+    let plan = rollback::plan(&planning, &parts, &request)?;
     let line = plan.describe(&env.name, cli.emergency);
     if plan.from.as_ref().is_some_and(|a| a.version == plan.to) {
         return Err(
@@ -64,6 +64,9 @@ pub(crate) fn rollback(
     } else {
         ui.info(&line);
     }
+    let cancel = Cancel::on_signals()
+        .map_err(|e| Failure::no(format!("cannot install signal handlers: {e}")))?;
+    let run = Run::new(ui.clone(), cancel, cli.dry_run);
     let outcome = rollback::rollback(&run, &parts, &request, &plan);
     let doc = &outcome.document;
     let printed = cli.output.emit(ui, doc)?;

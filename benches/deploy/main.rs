@@ -1,0 +1,282 @@
+//! Deploy benchmarks on loopback with real nginx, real sshd and the sample service.
+//!
+//! 1. switch: decision (router apply starts) to the new routing observed through nginx,
+//!    and to observed-and-steady (the settle window), over 10 blue-green switches;
+//! 2. fast-path rollback end to end (lock, ledger, health check of the standby, switch);
+//! 3. the engine's own overhead per step: a deploy whose start/stop commands are `true`
+//!    and whose health endpoint is always up, so every millisecond is the tool's;
+//! 4. SSH step cost with ControlMaster for 1 and 10 hosts (first command, then the steady
+//!    per-command cost), against a fresh connection per command.
+#![allow(clippy::unwrap_used, clippy::print_stdout)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use slipway_deploy_engine::Run;
+use slipway_deploy_engine::cancel::Cancel;
+use slipway_deploy_engine::config::{SshConfig, SshTarget};
+use slipway_deploy_engine::deploy::{self, Parts, Request};
+use slipway_deploy_engine::rollback;
+use slipway_deploy_engine::shell::Target;
+use slipway_deploy_engine::ssh::{Ssh, SshSession};
+use slipway_deploy_engine::testing::{Options, Site};
+use slipway_kit::{Exit, Ui};
+use slipway_test_support::sshd::Sshd;
+
+fn quiet_run() -> Run {
+    Run::new(Ui::detect().quiet(true), Cancel::new(), false)
+}
+
+fn deploy_version(site: &Site, version: &str) -> deploy::Outcome {
+    let parts = Parts::new(&site.environment()).unwrap();
+    let outcome = deploy::deploy(
+        &quiet_run(),
+        &parts,
+        &Request {
+            version: version.into(),
+            strategy: None,
+            lock_wait: Duration::ZERO,
+            force: false,
+        },
+    );
+    assert_eq!(outcome.exit, Exit::Success, "{:?}", outcome.document.error);
+    outcome
+}
+
+fn stats(label: &str, mut ms: Vec<f64>) {
+    ms.sort_by(f64::total_cmp);
+    let n = ms.len();
+    let mean = ms.iter().sum::<f64>() / n as f64;
+    println!(
+        "{label:<58} n={n:<3} min={:>7.1}ms median={:>7.1}ms mean={mean:>7.1}ms max={:>7.1}ms",
+        ms[0],
+        ms[n / 2],
+        ms[n - 1]
+    );
+}
+
+fn switch_time() {
+    let site = Site::start(Options {
+        smoke: false,
+        ..Options::default()
+    });
+    deploy_version(&site, "v1");
+    deploy_version(&site, "v2");
+    let env = site.environment();
+    let parts = Parts::new(&env).unwrap();
+    let run = quiet_run();
+    let (mut seen, mut steady) = (Vec::new(), Vec::new());
+    let current = parts.router.current(&run).unwrap().unwrap();
+    let other: Vec<_> = current
+        .backends
+        .iter()
+        .map(|b| {
+            let slot = env.other_slot(&b.slot).to_owned();
+            let version = if b.version == "v2" { "v1" } else { "v2" };
+            slipway_deploy_engine::platform::Platform::backend(
+                &parts.platform,
+                &b.host,
+                &slot,
+                version,
+            )
+        })
+        .collect();
+    let mut routings = [current.backends.clone(), other];
+    for i in 0..10 {
+        let target = routings[(i + 1) % 2].clone();
+        let version = target[0].version.clone();
+        let started = Instant::now();
+        parts
+            .router
+            .apply(&run, &slipway_deploy_engine::router::Routing::new(target))
+            .unwrap();
+        steady.push(started.elapsed().as_secs_f64() * 1000.0);
+        // The first moment a new connection through nginx got the new version.
+        seen.push(steady[i] - env.nginx.settle.as_std().as_secs_f64() * 1000.0);
+        assert_eq!(site.serving().as_deref(), Some(version.as_str()));
+        routings.swap(0, 0);
+    }
+    stats(
+        "switch: decision -> first new response through nginx (≈)",
+        seen,
+    );
+    stats(
+        "switch: decision -> observed and steady (settle 250 ms)",
+        steady,
+    );
+}
+
+fn fast_path_rollback() {
+    let mut totals = Vec::new();
+    for _ in 0..5 {
+        let site = Site::start(Options {
+            smoke: false,
+            ..Options::default()
+        });
+        deploy_version(&site, "v1");
+        deploy_version(&site, "v2");
+        let parts = Parts::new(&site.environment()).unwrap();
+        let run = quiet_run();
+        let request = rollback::Request {
+            fast_path: true,
+            ..rollback::Request::default()
+        };
+        let started = Instant::now();
+        let plan = rollback::plan(&run, &parts, &request).unwrap();
+        let outcome = rollback::rollback(&run, &parts, &request, &plan);
+        totals.push(started.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(outcome.exit, Exit::Success);
+        assert_eq!(outcome.document.method.as_deref(), Some("fast-path"));
+    }
+    stats(
+        "fast-path rollback end to end (plan + lock + check + switch)",
+        totals,
+    );
+}
+
+fn overhead_per_step() {
+    let site = Site::start(Options {
+        smoke: false,
+        extra: "router = \"none\"".into(),
+        ..Options::default()
+    });
+    // An always-up health endpoint and no-op commands: every millisecond is the engine's.
+    let health = slipway_test_support::sample::SampleService::start("up");
+    let text = std::fs::read_to_string(&site.config).unwrap();
+    let text = text
+        .replace(
+            "router = \"none\"",
+            &format!(
+                "router = \"none\"\nhealth.url = \"http://127.0.0.1:{}/health\"",
+                health.port()
+            ),
+        )
+        .lines()
+        .map(|l| {
+            if l.starts_with("start = ") {
+                "start = 'true'".to_owned()
+            } else if l.starts_with("stop = ") {
+                "stop = 'true'".to_owned()
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let text = text.replace(
+        "[deploy.environments.test.health]\n",
+        "[deploy.environments.test.health_unused]\n",
+    );
+    let text = strip_table(&text, "[deploy.environments.test.health_unused]");
+    std::fs::write(&site.config, text).unwrap();
+    let mut per_step = Vec::new();
+    for i in 0..10 {
+        let outcome = deploy_version(&site, &format!("v{i}"));
+        let steps = &outcome.document.steps;
+        per_step.push(outcome.document.duration_ms as f64 / steps.len() as f64);
+    }
+    stats(
+        "engine overhead per step (no-op commands, local host)",
+        per_step,
+    );
+}
+
+fn strip_table(text: &str, header: &str) -> String {
+    let mut out = Vec::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        if line.starts_with('[') {
+            skipping = line == header;
+        }
+        if !skipping {
+            out.push(line);
+        }
+    }
+    out.join("\n") + "\n"
+}
+
+fn ssh_overhead(hosts: usize) {
+    let sshds: Vec<Sshd> = (0..hosts).map(|_| Sshd::start()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let known = dir.path().join("known_hosts");
+    let all: String = sshds
+        .iter()
+        .map(|s| std::fs::read_to_string(s.known_hosts()).unwrap())
+        .collect();
+    std::fs::write(&known, all).unwrap();
+    let config = SshConfig {
+        known_hosts: Some(known.display().to_string()),
+        options: sshds
+            .iter()
+            .map(|s| format!("IdentityFile={}", s.identity_file().display()))
+            .collect(),
+        ..SshConfig::default()
+    };
+    let session = SshSession::new(&config).unwrap();
+    let targets: Vec<Arc<dyn Target>> = sshds
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let t = SshTarget::parse(&format!("{}@127.0.0.1:{}", s.user(), s.port())).unwrap();
+            Arc::new(Ssh::new(&format!("h{i}"), t, Arc::clone(&session))) as Arc<dyn Target>
+        })
+        .collect();
+    let step = |targets: &[Arc<dyn Target>]| {
+        let started = Instant::now();
+        for t in targets {
+            let out = t.run("true", None, Duration::from_secs(30), None).unwrap();
+            assert!(out.success(), "{}", out.combined());
+        }
+        started.elapsed().as_secs_f64() * 1000.0
+    };
+    let first = step(&targets);
+    let steady: Vec<f64> = (0..5).map(|_| step(&targets)).collect();
+    println!("ssh, {hosts:>2} host(s): first step (handshakes) {first:>7.1}ms");
+    stats(
+        &format!("ssh, {hosts:>2} host(s): one step on every host, multiplexed"),
+        steady,
+    );
+    let fresh: Vec<f64> = (0..3)
+        .map(|_| {
+            let started = Instant::now();
+            for s in &sshds {
+                let out = s.ssh_command("true").output().unwrap();
+                assert!(out.status.success());
+            }
+            started.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    stats(
+        &format!("ssh, {hosts:>2} host(s): one step on every host, new connection each"),
+        fresh,
+    );
+    drop(session);
+}
+
+fn main() {
+    let only = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
+    let want = |name: &str| only.as_deref().is_none_or(|o| o == name);
+    println!(
+        "slipway deploy benchmarks (loopback, real nginx and sshd); load: {}",
+        load()
+    );
+    if want("switch") {
+        switch_time();
+    }
+    if want("rollback") {
+        fast_path_rollback();
+    }
+    if want("overhead") {
+        overhead_per_step();
+    }
+    if want("ssh") {
+        ssh_overhead(1);
+        ssh_overhead(10);
+    }
+}
+
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
