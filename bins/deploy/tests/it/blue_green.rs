@@ -143,3 +143,57 @@ fn blue_green_over_ssh_with_the_key_from_an_environment_variable() {
             .contains("ssh.key_env names SLIPWAY_TEST_DEPLOY_KEY, which is not set")
     );
 }
+
+#[test]
+fn in_ci_each_step_is_a_group_with_outputs_and_a_summary_table() {
+    let site = Site::local();
+    deployed(&site, "v1");
+    let output = site.path().join("github_output");
+    let summary = site.path().join("github_summary");
+    std::fs::write(&output, "").unwrap();
+    std::fs::write(&summary, "").unwrap();
+    let out = deploy(&site)
+        .args(["--version", "v2", "--output", "deploy.json"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", &output)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("::group::start v2 in green on local\n"),
+        "{err}"
+    );
+    assert!(err.contains("::endgroup::"), "{err}");
+    let outputs =
+        slipway_kit::outputs::parse_output_file(&std::fs::read_to_string(&output).unwrap());
+    let get = |k: &str| {
+        outputs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(get("status"), Some("succeeded"));
+    assert_eq!(get("version"), Some("v2"));
+    assert_eq!(get("previous"), Some("v1"));
+    assert_eq!(get("slot"), Some("green"));
+    assert_eq!(get("report"), Some("deploy.json"));
+    let table = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        table.contains("### Deploy v2 to test: succeeded"),
+        "{table}"
+    );
+    assert!(
+        table.contains("| switch traffic to v2 (green) | ✅ ok |"),
+        "{table}"
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(site.path().join("deploy.json")).unwrap())
+            .unwrap();
+    assert_eq!(doc["schema"], "slipway.deploy/v1");
+}
