@@ -143,7 +143,16 @@ pub fn classify(message: &str, parents: usize) -> Kind {
     if let Some(c) = git_revert(&clean) {
         return Kind::Conventional(c);
     }
-    let mut conv = if let Ok(parsed) = conventional_commit_parser::parse(&clean) {
+    // A one-line message is all header: read it directly (same grammar as the parser's
+    // summary rule) and keep the parser for messages with a body and footers.
+    let one_line = if clean.contains('\n') {
+        None
+    } else {
+        strict_header(&clean)
+    };
+    let mut conv = if let Some(c) = one_line {
+        c
+    } else if let Ok(parsed) = conventional_commit_parser::parse(&clean) {
         from_parser(parsed)
     } else {
         {

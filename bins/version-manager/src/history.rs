@@ -115,6 +115,7 @@ impl TagIndex {
     /// Reads `refs/tags/*` once.
     pub fn read(repo: &Repository, matcher: &TagMatcher) -> Result<Self, HistoryError> {
         let mut index = Self::default();
+        let odb = repo.odb()?;
         for reference in repo.references_glob("refs/tags/*")? {
             let reference = reference?;
             let Some(name) = reference.name().and_then(|n| n.strip_prefix("refs/tags/")) else {
@@ -127,12 +128,23 @@ impl TagIndex {
                 continue;
             };
             let name = name.to_owned();
-            let Ok(commit) = reference.peel_to_commit() else {
-                continue;
+            // packed-refs stores the peeled commit of annotated tags; otherwise only an
+            // object header is read (no inflating) to tell lightweight tags from annotated.
+            let commit = match (reference.target_peel(), reference.target()) {
+                (Some(peeled), _) => peeled,
+                (None, Some(target)) => match odb.read_header(target) {
+                    Ok((_, git2::ObjectType::Commit)) => target,
+                    Ok(_) => match reference.peel_to_commit() {
+                        Ok(c) => c.id(),
+                        Err(_) => continue,
+                    },
+                    Err(_) => continue,
+                },
+                (None, None) => continue,
             };
             index
                 .by_commit
-                .entry(commit.id())
+                .entry(commit)
                 .or_default()
                 .push(VersionTag { name, version });
         }
