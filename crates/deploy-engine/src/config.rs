@@ -108,6 +108,8 @@ pub enum PlatformKind {
     /// One or more hosts, this machine or over SSH.
     #[default]
     Hosts,
+    /// Every phase a user command on this machine (ECS, Nomad, Fly.io, …).
+    Command,
 }
 
 /// How traffic moves between slots.
@@ -121,6 +123,8 @@ pub enum RouterKind {
     Haproxy,
     /// No router: the slot's port is the service (single slot setups, tests of hooks).
     None,
+    /// The `command.route` command applies each routing.
+    Command,
 }
 
 /// A host: `"local"`, `"user@host:port"`, or a table with per-host overrides.
@@ -320,6 +324,8 @@ pub struct EnvironmentConfig {
     pub nginx: NginxConfig,
     /// HAProxy settings (router = "haproxy").
     pub haproxy: crate::haproxy::HaproxyConfig,
+    /// Phase commands (platform = "command", router = "command").
+    pub command: crate::command_platform::CommandConfig,
     /// Canary steps (strategy = "canary").
     pub canary: crate::strategy::canary::CanaryConfig,
     /// Analysis during canary steps and the validation window.
@@ -451,6 +457,10 @@ pub struct Environment {
     pub router_host: RouterHost,
     /// HAProxy settings (when `router` is haproxy).
     pub haproxy: crate::haproxy::HaproxyConfig,
+    /// Where the service runs.
+    pub platform: PlatformKind,
+    /// Phase commands (platform or router `command`).
+    pub command: crate::command_platform::CommandConfig,
     /// Canary steps.
     pub canary: crate::strategy::canary::CanaryConfig,
     /// Canary analysis.
@@ -668,6 +678,16 @@ impl DeploySection {
         if raw.router == RouterKind::Haproxy {
             raw.haproxy.check(&key("haproxy"), hosts.len())?;
         }
+        if raw.platform == PlatformKind::Command && hosts.iter().any(|h| h.ssh.is_some()) {
+            return Err(bad(
+                "hosts",
+                "platform = \"command\" runs every phase on this machine: list no SSH hosts".into(),
+            ));
+        }
+        if raw.platform == PlatformKind::Command || raw.router == RouterKind::Command {
+            raw.command
+                .check(&key("command"), raw.router == RouterKind::Command)?;
+        }
         raw.canary.check(&key("canary"))?;
         raw.analysis.check(&key("analysis"))?;
         Ok(Environment {
@@ -686,6 +706,8 @@ impl DeploySection {
             nginx: raw.nginx.clone(),
             router_host,
             haproxy: raw.haproxy.clone(),
+            platform: raw.platform,
+            command: raw.command.clone(),
             canary: raw.canary.clone(),
             analysis: raw.analysis.clone(),
             health: raw.health.clone(),

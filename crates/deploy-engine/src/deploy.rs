@@ -34,7 +34,7 @@ pub struct Parts {
     /// The environment.
     pub env: Environment,
     /// Where it runs.
-    pub platform: Hosts,
+    pub platform: Box<dyn Platform>,
     /// What routes to it.
     pub router: Box<dyn Router>,
     /// The ledger.
@@ -54,7 +54,12 @@ impl std::fmt::Debug for Parts {
 impl Parts {
     /// Builds the parts of `env` (opens nothing yet: SSH connects on first use).
     pub fn new(env: &Environment) -> Result<Self, Failure> {
-        let platform = Hosts::new(env)?;
+        let platform: Box<dyn Platform> = match env.platform {
+            crate::config::PlatformKind::Hosts => Box::new(Hosts::new(env)?),
+            crate::config::PlatformKind::Command => {
+                Box::new(crate::command_platform::CommandPlatform::new(env))
+            }
+        };
         let router: Box<dyn Router> = match env.router {
             RouterKind::None => Box::new(NoRouter),
             RouterKind::Nginx => {
@@ -65,8 +70,12 @@ impl Parts {
                 Box::new(Nginx::new(env.nginx.clone(), target, &env.name))
             }
             RouterKind::Haproxy => {
-                Box::new(crate::haproxy::Haproxy::for_environment(env, &platform))
+                Box::new(crate::haproxy::Haproxy::for_environment(env, &*platform))
             }
+            RouterKind::Command => Box::new(crate::command_platform::CommandRouter::new(
+                env,
+                platform.primary(),
+            )),
         };
         Ok(Self {
             ledger: ledger::Store::new(platform.primary(), &env.state_dir, &env.name),

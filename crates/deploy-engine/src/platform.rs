@@ -29,6 +29,12 @@ pub trait Platform: Send + Sync {
 
     /// The backend serving `slot` on `host`.
     fn backend(&self, host: &str, slot: &str, version: &str) -> Backend;
+
+    /// Whether `start` already waited for the slot to be healthy (its own health check),
+    /// so the engine's HTTP check is skipped.
+    fn checks_health(&self) -> bool {
+        false
+    }
 }
 
 /// The `hosts` platform.

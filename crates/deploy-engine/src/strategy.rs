@@ -178,7 +178,7 @@ impl<'a> Deployment<'a> {
                 self.platform.start(run, host, &slot, &self.version)
             },
         )?;
-        if self.checks.health {
+        if self.checks.health && !self.platform.checks_health() {
             let backend = self.new_backend(host);
             let health = Health::new(&self.env.health, &self.env.name);
             run.step(&format!("health check {slot} on {host}"), || {

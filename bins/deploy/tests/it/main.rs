@@ -6,6 +6,7 @@ mod canary;
 mod canary_control;
 mod canary_prometheus;
 mod canary_site;
+mod command_platform;
 mod common;
 mod deployments;
 mod failures;

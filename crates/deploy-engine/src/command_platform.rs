@@ -1,0 +1,387 @@
+//! The `command` platform and router: every phase is a user command run on this machine,
+//! for ECS, Nomad, Fly.io, Cloud Run and anything else with a CLI. The strategies are the
+//! same as on hosts: a version goes to a slot (`blue`/`green`), is health-checked, and
+//! traffic moves by routings (all-or-nothing for blue-green, weighted for canary).
+//!
+//! | phase | config | when |
+//! | --- | --- | --- |
+//! | prepare | `command.prepare` | before start (register a task definition, pull an image) |
+//! | start | `start` | start `{version}` in `{slot}` |
+//! | health | `command.health` | polled after start until it exits 0 (instead of the HTTP check) |
+//! | route | `command.route` | with `router = "command"`: apply a routing |
+//! | stop | `stop` | stop whatever runs in `{slot}` |
+//!
+//! Commands are templated with `{version}`, `{slot}`, `{port}`, `{environment}`, `{host}`,
+//! `{address}`; `route` also gets `{backends}` (`address:port:weight …`, space-separated),
+//! `{weights}` (`slot=weight …`) and `{versions}` (`slot=version …`), and the routing as
+//! JSON on stdin.
+//!
+//! ```toml
+//! [deploy.environments.production]
+//! platform = "command"
+//! router = "command"
+//! strategy = "canary"
+//! start = "ecs-deploy start --service shop-{slot} --image shop:{version}"
+//! stop = "ecs-deploy stop --service shop-{slot}"
+//! [deploy.environments.production.command]
+//! prepare = "ecs-deploy register --image shop:{version}"
+//! health = "ecs-deploy healthy --service shop-{slot}"
+//! route = "ecs-deploy weights {weights}"
+//! ```
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use slipway_config::Duration as ConfigDuration;
+use slipway_kit::Failure;
+
+use crate::config::Environment;
+use crate::router::{Backend, Router, Routing};
+use crate::run::{Error, Mode, Result, Run};
+use crate::shell::{Local, Target, quote};
+use crate::template::Vars;
+
+/// Placeholders of `route` besides the usual ones.
+pub const ROUTE_VARIABLES: &[&str] = &["backends", "weights", "versions", "environment"];
+
+/// `[deploy.environments.NAME.command]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommandConfig {
+    /// Run before `start` (optional).
+    pub prepare: Option<String>,
+    /// Exits 0 when the slot is healthy; polled after start (optional: else the HTTP check).
+    pub health: Option<String>,
+    /// Applies a routing (required with `router = "command"`).
+    pub route: Option<String>,
+    /// Between health attempts (default 1s).
+    pub health_interval: ConfigDuration,
+    /// How long a slot may take to become healthy (default 5m).
+    pub health_timeout: ConfigDuration,
+}
+
+impl Default for CommandConfig {
+    fn default() -> Self {
+        Self {
+            prepare: None,
+            health: None,
+            route: None,
+            health_interval: ConfigDuration::from_secs(1),
+            health_timeout: ConfigDuration::from_secs(300),
+        }
+    }
+}
+
+impl CommandConfig {
+    /// Checks the section for `platform = "command"` / `router = "command"`.
+    pub fn check(&self, key: &str, router: bool) -> std::result::Result<(), Failure> {
+        for (name, value) in [("prepare", &self.prepare), ("health", &self.health)] {
+            if let Some(p) = value
+                .as_deref()
+                .and_then(crate::template::unknown_placeholder)
+            {
+                return Err(Failure::bad_input(format!(
+                    "{key}.{name}: unknown placeholder {{{p}}}"
+                )));
+            }
+        }
+        if router {
+            let Some(route) = self.route.as_deref().filter(|r| !r.trim().is_empty()) else {
+                return Err(Failure::bad_input(format!(
+                    "{key}.route: is required with router = \"command\" (the command that applies a routing)"
+                ))
+                .help("it gets {backends}, {weights} and {versions}, and the routing as JSON on stdin"));
+            };
+            if let Some(p) = unknown(route) {
+                return Err(Failure::bad_input(format!(
+                    "{key}.route: unknown placeholder {{{p}}}"
+                ))
+                .help("route may use {backends} {weights} {versions} {environment}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn unknown(template: &str) -> Option<String> {
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        if let Some(close) = after.find('}') {
+            let name = &after[..close];
+            if !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !ROUTE_VARIABLES.contains(&name)
+            {
+                return Some(name.to_owned());
+            }
+        }
+        rest = after;
+    }
+    None
+}
+
+/// The `command` platform: this machine runs every phase.
+pub struct CommandPlatform {
+    env: Environment,
+    target: Arc<dyn Target>,
+}
+
+impl std::fmt::Debug for CommandPlatform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommandPlatform")
+            .field("environment", &self.env.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CommandPlatform {
+    /// The platform of `env`.
+    pub fn new(env: &Environment) -> Self {
+        Self {
+            env: env.clone(),
+            target: Arc::new(Local),
+        }
+    }
+
+    fn vars(&self, host: &str, slot: &str, version: &str) -> Vars {
+        let h = self
+            .env
+            .hosts
+            .iter()
+            .find(|h| h.name == host)
+            .unwrap_or(&self.env.hosts[0]);
+        Vars::new()
+            .with("version", version)
+            .with("slot", slot)
+            .with("port", h.slots.get(slot).copied().unwrap_or_default())
+            .with("environment", &self.env.name)
+            .with("host", &h.name)
+            .with("address", &h.address)
+    }
+
+    fn phase(&self, run: &Run, what: &str, script: &str, mode: Mode) -> Result<()> {
+        let out = run.exec_ok(
+            &*self.target,
+            what,
+            script,
+            None,
+            self.env.command_timeout,
+            mode,
+        )?;
+        if !out.combined().is_empty() {
+            run.capture(&out.combined());
+        }
+        Ok(())
+    }
+
+    /// Polls the health command until it exits 0, or fails after `health_timeout`.
+    fn wait_healthy(&self, run: &Run, script: &str) -> Result<()> {
+        if run.dry_run {
+            run.ui
+                .detail(&format!("would poll `{script}` until it exits 0"));
+            return Ok(());
+        }
+        let config = &self.env.command;
+        let deadline = Instant::now() + config.health_timeout.as_std();
+        loop {
+            let out = run.exec(
+                &*self.target,
+                script,
+                None,
+                config.health_timeout.as_std().max(Duration::from_secs(1)),
+                Mode::Read,
+            )?;
+            if out.success() {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::failed(format!(
+                    "health command `{script}` did not succeed within {:?}: {}",
+                    config.health_timeout.as_std(),
+                    out.combined()
+                )));
+            }
+            if !run.cancel.sleep(config.health_interval.as_std()) {
+                return Err(Error::Cancelled);
+            }
+        }
+    }
+}
+
+impl crate::platform::Platform for CommandPlatform {
+    fn hosts(&self) -> Vec<String> {
+        self.env.hosts.iter().map(|h| h.name.clone()).collect()
+    }
+
+    fn primary(&self) -> Arc<dyn Target> {
+        Arc::clone(&self.target)
+    }
+
+    fn start(&self, run: &Run, host: &str, slot: &str, version: &str) -> Result<()> {
+        let vars = self.vars(host, slot, version);
+        if let Some(prepare) = &self.env.command.prepare {
+            self.phase(run, "prepare", &vars.render(prepare), Mode::Change)?;
+        }
+        self.phase(run, "start", &vars.render(&self.env.start), Mode::Change)?;
+        if let Some(health) = &self.env.command.health {
+            self.wait_healthy(run, &vars.render(health))?;
+        }
+        Ok(())
+    }
+
+    fn stop(&self, run: &Run, host: &str, slot: &str, version: &str) -> Result<()> {
+        let script = self.vars(host, slot, version).render(&self.env.stop);
+        self.phase(run, "stop", &script, Mode::Cleanup)
+    }
+
+    fn checks_health(&self) -> bool {
+        self.env.command.health.is_some()
+    }
+
+    fn backend(&self, host: &str, slot: &str, version: &str) -> Backend {
+        let h = self
+            .env
+            .hosts
+            .iter()
+            .find(|h| h.name == host)
+            .unwrap_or(&self.env.hosts[0]);
+        Backend {
+            host: h.name.clone(),
+            slot: slot.to_owned(),
+            version: version.to_owned(),
+            address: h.address.clone(),
+            port: h.slots.get(slot).copied().unwrap_or_default(),
+            weight: 1,
+        }
+    }
+}
+
+/// The `command` router: the user's `route` command applies each routing; the routing is
+/// recorded in `STATE_DIR/command-routing.json` on the primary host.
+pub struct CommandRouter {
+    route: String,
+    environment: String,
+    target: Arc<dyn Target>,
+    state: Arc<dyn Target>,
+    state_dir: String,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for CommandRouter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommandRouter")
+            .field("route", &self.route)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CommandRouter {
+    /// The router of `env`, its record on `state`.
+    pub fn new(env: &Environment, state: Arc<dyn Target>) -> Self {
+        Self {
+            route: env.command.route.clone().unwrap_or_default(),
+            environment: env.name.clone(),
+            target: Arc::new(Local),
+            state,
+            state_dir: env.state_dir.trim_end_matches('/').to_owned(),
+            timeout: env.command_timeout,
+        }
+    }
+
+    fn record(&self) -> String {
+        quote(&format!("{}/command-routing.json", self.state_dir))
+    }
+
+    /// The `route` command for `routing`.
+    pub fn render(&self, routing: &Routing) -> String {
+        let join = |f: &dyn Fn(&Backend) -> String| {
+            routing.backends.iter().map(f).collect::<Vec<_>>().join(" ")
+        };
+        Vars::new()
+            .with("environment", &self.environment)
+            .with(
+                "backends",
+                join(&|b| format!("{}:{}:{}", b.address, b.port, b.weight)),
+            )
+            .with("weights", join(&|b| format!("{}={}", b.slot, b.weight)))
+            .with("versions", join(&|b| format!("{}={}", b.slot, b.version)))
+            .render(&self.route)
+    }
+}
+
+impl Router for CommandRouter {
+    fn describe(&self) -> String {
+        "route command".to_owned()
+    }
+
+    fn current(&self, run: &Run) -> Result<Option<Routing>> {
+        let out = run.exec(
+            &*self.state,
+            &format!("cat {} 2>/dev/null || true", self.record()),
+            None,
+            self.timeout,
+            Mode::Read,
+        )?;
+        Ok(serde_json::from_str(out.stdout.trim()).ok())
+    }
+
+    fn apply(&self, run: &Run, routing: &Routing) -> Result<()> {
+        if routing.backends.is_empty() {
+            return Err(Error::failed("refusing to route to no backend at all"));
+        }
+        let json = serde_json::to_string(routing)
+            .map_err(|e| Error::failed(format!("cannot serialise the routing: {e}")))?;
+        let script = self.render(routing);
+        run.exec_ok(
+            &*self.target,
+            "route",
+            &script,
+            Some(json.as_bytes()),
+            self.timeout,
+            Mode::Change,
+        )?;
+        if run.dry_run {
+            return Ok(());
+        }
+        let dir = quote(&self.state_dir);
+        let path = self.record();
+        run.exec_ok(
+            &*self.state,
+            "recording the routing",
+            &format!("mkdir -p {dir} && cat > {path}.$$ && mv -f {path}.$$ {path}"),
+            Some(json.as_bytes()),
+            self.timeout,
+            Mode::Cleanup,
+        )?;
+        Ok(())
+    }
+}
+
+/// A boxed platform is a platform ([`crate::deploy::Parts`] holds the one chosen by config).
+impl<P: crate::platform::Platform + ?Sized> crate::platform::Platform for Box<P> {
+    fn hosts(&self) -> Vec<String> {
+        (**self).hosts()
+    }
+
+    fn primary(&self) -> Arc<dyn Target> {
+        (**self).primary()
+    }
+
+    fn start(&self, run: &Run, host: &str, slot: &str, version: &str) -> Result<()> {
+        (**self).start(run, host, slot, version)
+    }
+
+    fn stop(&self, run: &Run, host: &str, slot: &str, version: &str) -> Result<()> {
+        (**self).stop(run, host, slot, version)
+    }
+
+    fn backend(&self, host: &str, slot: &str, version: &str) -> Backend {
+        (**self).backend(host, slot, version)
+    }
+
+    fn checks_health(&self) -> bool {
+        (**self).checks_health()
+    }
+}
