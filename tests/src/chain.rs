@@ -193,7 +193,10 @@ impl Chain {
         let mut documents = BTreeMap::new();
         for entry in std::fs::read_dir(self.out.path())?.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if Path::new(&name).extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+            if Path::new(&name)
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+            {
                 let text = std::fs::read_to_string(entry.path())?;
                 documents.insert(
                     name,

@@ -32,7 +32,10 @@ fn assert_ok(what: &str, cmd: &mut Command) -> String {
 
 #[test]
 fn quality_gate_reads_the_recipe_thresholds() {
-    let text = assert_ok("quality-gate explain", &mut bin("quality-gate", &["explain"]));
+    let text = assert_ok(
+        "quality-gate explain",
+        &mut bin("quality-gate", &["explain"]),
+    );
     assert!(
         text.contains("95"),
         "critical modules rule missing:\n{text}"
