@@ -67,7 +67,7 @@ def sarif(path: Path, results: int) -> None:
                 "ruleId": f"R{i % 100:03}", "ruleIndex": i % 100, "level": "warning",
                 "message": {"text": f"Finding {i}: untrusted input reaches a sink in function handler_{i % 977}."},
                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": f"src/module_{i % 5000}.py", "uriBaseId": "%SRCROOT%"},
-                                                     "region": {"startLine": i % 400 + 1, "startColumn": 5, "endColumn": 40}}}],
+                                                     "region": {"startLine": i // 5000 + 1, "startColumn": 5, "endColumn": 40}}}],
                 "partialFingerprints": {"primaryLocationLineHash": f"{i:016x}:1"},
             }
             f.write(("," if i else "") + json.dumps(r) + "\n")

@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::Options;
 use crate::error::ParseError;
 use crate::model::{Counter, CoverageReport, FileCoverage};
-use crate::xml::{Step, Xml, attr, attr_num, expect_root};
+use crate::xml::{RawAttrs, Step, Xml, attr, attr_num, expect_root, num, uint};
 
 /// Parses a Cobertura report from `input`; `path` names it in errors.
 pub fn parse(
@@ -24,8 +24,6 @@ pub fn parse(
     let mut summary_branches = Counter::default();
     let mut class: Option<(String, FileCoverage, bool)> = None;
     let mut in_method = 0usize;
-    let mut sources: Vec<String> = Vec::new();
-    let mut in_source = false;
     loop {
         buf.clear();
         let at = xml.offset();
@@ -46,7 +44,6 @@ pub fn parse(
                     other if xml.depth() == 1 => {
                         expect_root(path, at, other, &["coverage"], "Cobertura coverage")?;
                     }
-                    b"source" => in_source = true,
                     b"class" => {
                         xml.check_attrs(&e)?;
                         let file = attr(&e, b"filename").unwrap_or_default();
@@ -56,10 +53,27 @@ pub fn parse(
                     b"method" => in_method += 1,
                     b"line" if in_method == 0 => {
                         if let Some((_, fc, keep)) = class.as_mut() {
-                            let number: Option<u32> = attr_num(&e, b"number");
-                            let hits: u64 = attr(&e, b"hits")
-                                .and_then(|h| h.trim().parse::<f64>().ok())
-                                .map_or(0, |h| h.max(0.0) as u64);
+                            // One pass over the attributes, no allocation: this is the
+                            // element a large report has millions of.
+                            let (mut number, mut hits, mut branch, mut cond) =
+                                (None, 0u64, false, None);
+                            for (k, v) in RawAttrs::of(&e) {
+                                match k {
+                                    b"number" => {
+                                        number = uint(v)
+                                            .and_then(|n| u32::try_from(n).ok())
+                                            .or_else(|| num::<u32>(v));
+                                    }
+                                    b"hits" => {
+                                        hits = uint(v)
+                                            .or_else(|| num::<f64>(v).map(|h| h.max(0.0) as u64))
+                                            .unwrap_or(0);
+                                    }
+                                    b"branch" => branch = v == b"true",
+                                    b"condition-coverage" => cond = Some(v),
+                                    _ => {}
+                                }
+                            }
                             fc.lines.total += 1;
                             if hits > 0 {
                                 fc.lines.covered += 1;
@@ -69,9 +83,9 @@ pub fn parse(
                                     fc.line_hits.push((n, hits));
                                 }
                             }
-                            if attr(&e, b"branch").is_some_and(|b| b == "true") {
-                                if let Some((c, t)) = attr(&e, b"condition-coverage")
-                                    .as_deref()
+                            if branch {
+                                if let Some((c, t)) = cond
+                                    .and_then(|c| std::str::from_utf8(c).ok())
                                     .and_then(condition_coverage)
                                 {
                                     fc.branches.covered += c;
@@ -83,13 +97,7 @@ pub fn parse(
                     _ => {}
                 }
             }
-            Step::Text(t) => {
-                if in_source && !t.trim().is_empty() {
-                    sources.push(t.trim().to_owned());
-                }
-            }
-            Step::End(name) => match name.as_slice() {
-                b"source" => in_source = false,
+            Step::End(end) => match end.local_name().as_ref() {
                 b"method" => in_method = in_method.saturating_sub(1),
                 b"class" => {
                     if let Some((file, fc, _)) = class.take() {
@@ -99,7 +107,7 @@ pub fn parse(
                 _ => {}
             },
             Step::Eof => break,
-            Step::Skip => {}
+            Step::Text(_) | Step::Chars(_) | Step::Skip => {}
         }
     }
     if report.lines.total == 0 && summary_lines.total > 0 {

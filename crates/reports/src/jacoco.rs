@@ -92,9 +92,9 @@ pub fn parse(
                 }
                 stack.push(name);
             }
-            Step::End(name) => {
+            Step::End(end) => {
                 stack.pop();
-                match name.as_slice() {
+                match end.local_name().as_ref() {
                     b"sourcefile" => {
                         if let Some((p, fc, _, _)) = file.take() {
                             report.add_file(p, fc);
@@ -104,7 +104,7 @@ pub fn parse(
                     _ => {}
                 }
             }
-            Step::Text(_) | Step::Skip => {}
+            Step::Text(_) | Step::Chars(_) | Step::Skip => {}
             Step::Eof => break,
         }
     }

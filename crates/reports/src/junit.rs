@@ -15,7 +15,9 @@ use quick_xml::events::BytesStart;
 
 use crate::error::ParseError;
 use crate::model::{FailureKind, KEEP_DETAILS, KEEP_TEXT, TestFailure, TestReport, clip};
-use crate::xml::{Step, Xml, attr, attr_f64, attr_num, expect_root};
+use crate::xml::{
+    RawAttrs, Step, Xml, attr, attr_f64, attr_num, decode_into, decode_value, expect_root, num,
+};
 
 /// Root elements this parser understands.
 pub const ROOTS: &[&str] = &[
@@ -47,6 +49,7 @@ enum Outcome {
 
 #[derive(Debug, Default)]
 struct Case {
+    time: Option<f64>,
     classname: String,
     name: String,
     file: Option<String>,
@@ -75,6 +78,7 @@ pub fn parse(input: impl BufRead, path: &Path) -> Result<TestReport, ParseError>
     let mut dialect = Dialect::Junit;
     let mut suites: Vec<Suite> = Vec::new();
     let mut case: Option<Case> = None;
+    let mut spare = Case::default();
     // Counts from suites that have `tests=` but no cases; used only when the whole
     // document has no cases at all (a summary-only report).
     let mut summary = TestReport::default();
@@ -117,12 +121,15 @@ pub fn parse(input: impl BufRead, path: &Path) -> Result<TestReport, ParseError>
                     | (Dialect::Xunit, b"test")
                     | (Dialect::Trx, b"UnitTestResult") => {
                         xml.check_attrs(&e)?;
-                        case = Some(start_case(dialect, &e));
-                        if let Some(t) = attr_f64(&e, b"time") {
-                            report.duration_secs += t;
-                        } else if let Some(t) = attr_f64(&e, b"duration") {
+                        let c = start_case(dialect, &e, std::mem::take(&mut spare));
+                        if let Some(t) = c
+                            .time
+                            .or_else(|| attr_f64(&e, b"time"))
+                            .or_else(|| attr_f64(&e, b"duration"))
+                        {
                             report.duration_secs += t;
                         }
+                        case = Some(c);
                     }
                     _ => {
                         if let Some(c) = case.as_mut() {
@@ -134,11 +141,18 @@ pub fn parse(input: impl BufRead, path: &Path) -> Result<TestReport, ParseError>
             Step::Text(t) => {
                 if let Some(c) = case.as_mut() {
                     if c.capture && c.details.len() < KEEP_TEXT {
+                        c.details.push_str(&xml.text(&t)?);
+                    }
+                }
+            }
+            Step::Chars(t) => {
+                if let Some(c) = case.as_mut() {
+                    if c.capture && c.details.len() < KEEP_TEXT {
                         c.details.push_str(&t);
                     }
                 }
             }
-            Step::End(name) => match (dialect, name.as_slice()) {
+            Step::End(end) => match (dialect, end.local_name().as_ref()) {
                 (Dialect::Junit, b"testsuite")
                 | (Dialect::Nunit, b"test-suite")
                 | (Dialect::Xunit, b"collection")
@@ -166,7 +180,9 @@ pub fn parse(input: impl BufRead, path: &Path) -> Result<TestReport, ParseError>
                 | (Dialect::Xunit, b"test")
                 | (Dialect::Trx, b"UnitTestResult") => {
                     if let Some(c) = case.take() {
-                        finish_case(&mut report, c);
+                        if let Some(back) = finish_case(&mut report, c) {
+                            spare = back;
+                        }
                         if let Some(s) = suites.last_mut() {
                             s.cases += 1;
                         }
@@ -195,22 +211,49 @@ pub fn parse(input: impl BufRead, path: &Path) -> Result<TestReport, ParseError>
     Ok(report)
 }
 
-fn start_case(dialect: Dialect, e: &BytesStart<'_>) -> Case {
-    let mut c = Case::default();
+/// Fills `c` (cleared, its buffers reused) from a case's start tag.
+fn start_case(dialect: Dialect, e: &BytesStart<'_>, mut c: Case) -> Case {
+    c.classname.clear();
+    c.name.clear();
+    c.message.clear();
+    c.details.clear();
+    c.file = None;
+    c.line = None;
+    c.time = None;
+    c.outcome = None;
+    c.flaky = false;
+    c.capture = false;
     match dialect {
         Dialect::Junit => {
-            c.name = attr(e, b"name").unwrap_or_default();
-            c.classname = attr(e, b"classname")
-                .or_else(|| attr(e, b"class"))
-                .unwrap_or_default();
-            c.file = attr(e, b"file").filter(|f| !f.is_empty());
-            c.line = attr_num(e, b"line");
-            if let Some(status) = attr(e, b"status") {
-                match status.to_ascii_lowercase().as_str() {
-                    "skipped" | "disabled" | "notrun" | "not run" => {
-                        c.outcome = Some(Outcome::Skipped);
+            // One pass, reusing the case's buffers: a large report has a million of these.
+            let mut class_attr: Option<&[u8]> = None;
+            let mut classname_seen = false;
+            for (k, v) in RawAttrs::of(e) {
+                match k {
+                    b"name" => decode_into(v, &mut c.name),
+                    b"classname" => {
+                        classname_seen = true;
+                        decode_into(v, &mut c.classname);
+                    }
+                    b"class" => class_attr = Some(v),
+                    b"file" if !v.is_empty() => c.file = Some(decode_value(v)),
+                    b"line" => c.line = num(v),
+                    b"time" | b"duration" => c.time = num::<f64>(v).filter(|t| t.is_finite()),
+                    b"status" => {
+                        let v = v.to_ascii_lowercase();
+                        if matches!(
+                            v.as_slice(),
+                            b"skipped" | b"disabled" | b"notrun" | b"not run"
+                        ) {
+                            c.outcome = Some(Outcome::Skipped);
+                        }
                     }
                     _ => {}
+                }
+            }
+            if !classname_seen {
+                if let Some(v) = class_attr {
+                    decode_into(v, &mut c.classname);
                 }
             }
         }
@@ -311,7 +354,8 @@ fn start_capture(c: &mut Case, e: &BytesStart<'_>) {
     c.capture = true;
 }
 
-fn finish_case(report: &mut TestReport, c: Case) {
+/// Counts a finished case; hands it back for reuse unless it was kept as a failure.
+fn finish_case(report: &mut TestReport, c: Case) -> Option<Case> {
     report.total += 1;
     let outcome = c.outcome.unwrap_or(Outcome::Passed);
     let kind = match outcome {
@@ -320,11 +364,11 @@ fn finish_case(report: &mut TestReport, c: Case) {
             if c.flaky {
                 report.flaky += 1;
             }
-            return;
+            return Some(c);
         }
         Outcome::Skipped => {
             report.skipped += 1;
-            return;
+            return Some(c);
         }
         Outcome::Failed => {
             report.failed += 1;
@@ -358,7 +402,9 @@ fn finish_case(report: &mut TestReport, c: Case) {
             message,
             details,
         });
+        return None;
     }
+    Some(c)
 }
 
 /// Where a failure happened, read from its output when the report has no `file`/`line`:

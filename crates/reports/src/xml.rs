@@ -23,10 +23,13 @@ pub(crate) struct Xml<'p, R: BufRead> {
 pub(crate) enum Step<'b> {
     /// An opening tag.
     Start(BytesStart<'b>),
-    /// A closing tag (local name).
-    End(Vec<u8>),
-    /// Character data, already decoded (entities resolved).
-    Text(String),
+    /// A closing tag.
+    End(quick_xml::events::BytesEnd<'b>),
+    /// Character data as read; decode it with [`Xml::text`] only when it is needed
+    /// (whitespace between elements is most of it).
+    Text(BytesText<'b>),
+    /// Character data already decoded: CDATA or a resolved entity reference.
+    Chars(String),
     /// Something to ignore (declaration, comment, whitespace outside the root).
     Skip,
     /// End of the document.
@@ -94,7 +97,7 @@ impl<'p, R: BufRead> Xml<'p, R> {
                 }
                 Event::End(e) => {
                     self.depth = self.depth.saturating_sub(1);
-                    Ok(Step::End(e.local_name().as_ref().to_vec()))
+                    Ok(Step::End(e))
                 }
                 Event::Text(t) => {
                     if self.depth == 0 {
@@ -106,7 +109,7 @@ impl<'p, R: BufRead> Xml<'p, R> {
                             preview(&t)
                         )));
                     }
-                    Ok(Step::Text(self.text(&t)?))
+                    Ok(Step::Text(t))
                 }
                 Event::CData(t) => {
                     if let Some(b) = t.iter().find(|b| is_forbidden(**b)) {
@@ -117,11 +120,11 @@ impl<'p, R: BufRead> Xml<'p, R> {
                     let s = std::str::from_utf8(&t)
                         .map_err(|e| self.error(format!("CDATA is not UTF-8: {e}")))?
                         .to_owned();
-                    Ok(Step::Text(s))
+                    Ok(Step::Chars(s))
                 }
                 Event::GeneralRef(r) => {
                     let s = self.entity(&r)?;
-                    Ok(Step::Text(s))
+                    Ok(Step::Chars(s))
                 }
                 Event::Eof => {
                     if self.depth > 0 {
@@ -153,7 +156,8 @@ impl<'p, R: BufRead> Xml<'p, R> {
         }
     }
 
-    fn text(&self, t: &BytesText<'_>) -> Result<String, ParseError> {
+    /// Decodes character data, refusing control characters XML forbids.
+    pub(crate) fn text(&self, t: &BytesText<'_>) -> Result<String, ParseError> {
         if let Some(b) = t.iter().find(|b| is_forbidden(**b)) {
             return Err(self.error(format!(
                 "invalid character U+{b:04X} in text (not allowed in XML)"
@@ -198,17 +202,18 @@ fn is_forbidden(b: u8) -> bool {
 }
 
 impl<R: BufRead> Xml<'_, R> {
-    /// Checks every attribute of `e` is well formed (quoted, separated, not repeated).
+    /// Checks every attribute of `e` is well formed (`key="value"`, separated by space).
     pub(crate) fn check_attrs(&self, e: &BytesStart<'_>) -> Result<(), ParseError> {
-        for a in e.attributes() {
-            if let Err(err) = a {
-                return Err(self.error(format!(
-                    "malformed attribute in <{}>: {err}",
-                    String::from_utf8_lossy(e.local_name().as_ref())
-                )));
-            }
+        let mut attrs = RawAttrs::of(e);
+        for _ in attrs.by_ref() {}
+        if attrs.well_formed() {
+            Ok(())
+        } else {
+            Err(self.error(format!(
+                "malformed attribute in <{}> (a quote inside a value, or a missing space or =)",
+                String::from_utf8_lossy(e.local_name().as_ref())
+            )))
         }
-        Ok(())
     }
 }
 
@@ -218,30 +223,157 @@ pub(crate) fn preview(bytes: &[u8]) -> String {
     s.trim().to_owned()
 }
 
+/// The attributes of a start tag as raw `(key, value)` byte slices, without allocating
+/// or unescaping; stops at the first malformed attribute (see [`Xml::check_attrs`]).
+pub(crate) struct RawAttrs<'a> {
+    rest: &'a [u8],
+    malformed: bool,
+}
+
+impl<'a> RawAttrs<'a> {
+    pub(crate) fn of(e: &'a BytesStart<'_>) -> Self {
+        Self {
+            rest: e.attributes_raw(),
+            malformed: false,
+        }
+    }
+
+    /// Whether the attributes read so far, and what follows them, were well formed.
+    pub(crate) fn well_formed(&self) -> bool {
+        !self.malformed
+            && self
+                .rest
+                .iter()
+                .all(|b| b.is_ascii_whitespace() || *b == b'/')
+    }
+}
+
+impl<'a> Iterator for RawAttrs<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let rest = self.rest;
+        let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
+        let rest = &rest[start..];
+        let Some(eq) = memchr_byte(b'=', rest) else {
+            self.malformed = true;
+            return None;
+        };
+        let key = trim_end(&rest[..eq]);
+        let after = &rest[eq + 1..];
+        let q = after.iter().position(|b| !b.is_ascii_whitespace())?;
+        let quote = after[q];
+        if quote != b'"' && quote != b'\'' {
+            self.rest = &[];
+            self.malformed = true;
+            return None;
+        }
+        let body = &after[q + 1..];
+        let Some(end) = memchr_byte(quote, body) else {
+            self.malformed = true;
+            return None;
+        };
+        self.rest = &body[end + 1..];
+        if self
+            .rest
+            .first()
+            .is_some_and(|b| !b.is_ascii_whitespace() && *b != b'/')
+        {
+            // `a="x"b="y"`: a quote inside a value, or a missing separator.
+            self.malformed = true;
+        }
+        // Keys may carry a namespace prefix: compare local names.
+        let local = key
+            .iter()
+            .rposition(|&b| b == b':')
+            .map_or(key, |i| &key[i + 1..]);
+        Some((local, &body[..end]))
+    }
+}
+
+fn memchr_byte(needle: u8, hay: &[u8]) -> Option<usize> {
+    memchr::memchr(needle, hay)
+}
+
+fn trim_end(b: &[u8]) -> &[u8] {
+    let end = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    &b[..end]
+}
+
+/// The raw bytes of attribute `name`, `None` when absent.
+pub(crate) fn attr_raw<'a>(e: &'a BytesStart<'_>, name: &[u8]) -> Option<&'a [u8]> {
+    RawAttrs::of(e).find(|(k, _)| *k == name).map(|(_, v)| v)
+}
+
+/// Decodes a raw attribute value: UTF-8 (lossy) with entities resolved when present.
+pub(crate) fn decode_value(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    if raw.contains(&b'&') {
+        if let Ok(u) = quick_xml::escape::unescape(&text) {
+            return u.into_owned();
+        }
+    }
+    text.into_owned()
+}
+
+/// Appends a raw attribute value to `out`, decoded as [`decode_value`] does, without
+/// allocating when the value is plain UTF-8.
+pub(crate) fn decode_into(raw: &[u8], out: &mut String) {
+    if raw.contains(&b'&') {
+        out.push_str(&decode_value(raw));
+    } else {
+        out.push_str(&String::from_utf8_lossy(raw));
+    }
+}
+
 /// An attribute's unescaped value, `None` when absent. Invalid escapes fall back to the
 /// raw text rather than failing the whole report.
 pub(crate) fn attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
-    for a in e.attributes().with_checks(false).flatten() {
-        if a.key.local_name().as_ref() == name {
-            return Some(match a.unescape_value() {
-                Ok(v) => v.into_owned(),
-                Err(_) => String::from_utf8_lossy(&a.value).into_owned(),
-            });
-        }
+    attr_raw(e, name).map(decode_value)
+}
+
+/// Parses an unsigned decimal integer from raw attribute bytes (the common case, without
+/// UTF-8 validation or allocation); `None` for anything else.
+pub(crate) fn uint(raw: &[u8]) -> Option<u64> {
+    if raw.is_empty() || raw.len() > 19 {
+        return None;
     }
-    None
+    let mut v: u64 = 0;
+    for &b in raw {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u64::from(b - b'0');
+    }
+    Some(v)
+}
+
+/// Parses a number from raw attribute bytes (surrounding whitespace allowed).
+pub(crate) fn num<T: std::str::FromStr>(raw: &[u8]) -> Option<T> {
+    std::str::from_utf8(raw).ok()?.trim().parse().ok()
 }
 
 /// An attribute parsed as a number; absent or unparsable gives `None`.
 pub(crate) fn attr_num<T: std::str::FromStr>(e: &BytesStart<'_>, name: &[u8]) -> Option<T> {
-    attr(e, name).and_then(|v| v.trim().parse().ok())
+    attr_raw(e, name).and_then(num)
 }
 
-/// An attribute as a float, accepting `,` decimal separators and `NaN`-free values.
+/// An attribute as a finite float, accepting `,` as the decimal separator.
 pub(crate) fn attr_f64(e: &BytesStart<'_>, name: &[u8]) -> Option<f64> {
-    attr(e, name)
-        .and_then(|v| v.trim().replace(',', ".").parse::<f64>().ok())
-        .filter(|v| v.is_finite())
+    let raw = attr_raw(e, name)?;
+    let v = match num::<f64>(raw) {
+        Some(v) => v,
+        None => std::str::from_utf8(raw)
+            .ok()?
+            .trim()
+            .replace(',', ".")
+            .parse()
+            .ok()?,
+    };
+    v.is_finite().then_some(v)
 }
 
 /// Checks the root element is one of `expected`, or explains what the file looks like.
