@@ -478,6 +478,29 @@ mod tests {
     }
 
     #[test]
+    fn go_junit_report_failure_is_located_from_its_output() {
+        let r = parse_str(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<testsuites tests="2" failures="1">
+	<testsuite name="example.com/shop/cart" tests="2" failures="1" errors="0" id="0" hostname="ci" time="0.004" timestamp="2026-11-22T21:00:00Z">
+		<properties><property name="go.version" value="go1.22.0"></property></properties>
+		<testcase name="TestTotal" classname="example.com/shop/cart" time="0.000"></testcase>
+		<testcase name="TestDiscount" classname="example.com/shop/cart" time="0.001">
+			<failure message="Failed" type="">    cart_test.go:21: discount(99, 10) = 90, want 89</failure>
+		</testcase>
+	</testsuite>
+</testsuites>"#,
+        )
+        .unwrap();
+        assert_eq!((r.total, r.passed, r.failed), (2, 1, 1));
+        let f = &r.failures[0];
+        assert_eq!(
+            (f.file.as_deref(), f.line),
+            (Some("cart_test.go"), Some(21))
+        );
+    }
+
+    #[test]
     fn suite_summary_without_cases_counts_from_attributes() {
         let r = parse_str(
             r#"<testsuites><testsuite errors="0" failures="1" skipped="2" tests="6"></testsuite></testsuites>"#,
