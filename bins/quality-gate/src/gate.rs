@@ -527,8 +527,8 @@ fn new_findings(
         ));
     }
     let states: Vec<_> = s
-        .findings
-        .iter()
+        .sorted()
+        .into_iter()
         .filter(|f| f.baseline_state.is_some())
         .collect();
     if states.is_empty() {

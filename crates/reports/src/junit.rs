@@ -539,6 +539,17 @@ mod tests {
     }
 
     #[test]
+    fn latin1_declaration_and_invalid_utf8_are_refused() {
+        let err =
+            parse_str("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><testsuite/>").unwrap_err();
+        assert!(err.message.contains("write the report as UTF-8"), "{err}");
+        let bytes =
+            b"<testsuite><testcase name=\"a\"><failure>caf\xE9</failure></testcase></testsuite>";
+        let err = parse(&bytes[..], Path::new("t.xml")).unwrap_err();
+        assert!(err.message.contains("not valid UTF-8"), "{err}");
+    }
+
+    #[test]
     fn empty_input_is_an_error() {
         let err = parse_str("").unwrap_err();
         assert!(err.message.contains("no XML element"), "{err}");

@@ -266,8 +266,9 @@ pub struct FindingsReport {
     pub duplicates: u64,
     /// Suppressed results (SARIF `suppressions`), not counted.
     pub suppressed: u64,
-    /// The most severe findings, at most [`KEEP_DETAILS`].
-    pub findings: Vec<Finding>,
+    /// The most severe findings, at most [`KEEP_DETAILS`] in all, one list per severity
+    /// (index: low, medium, high, critical); read them with [`FindingsReport::sorted`].
+    kept: [Vec<Finding>; 4],
     /// Identity and severity of every counted finding (for deduplication across files).
     #[serde(skip)]
     pub keys: std::collections::HashMap<u64, Severity>,
@@ -285,19 +286,18 @@ impl FindingsReport {
     }
 
     fn keep(&mut self, finding: Finding) {
-        if self.findings.len() < KEEP_DETAILS {
-            self.findings.push(finding);
-        } else if let Some((i, sev)) = self
-            .findings
-            .iter()
-            .enumerate()
-            .min_by_key(|(_, f)| f.severity)
-            .map(|(i, f)| (i, f.severity))
-        {
-            if finding.severity > sev {
-                self.findings[i] = finding;
+        let total: usize = self.kept.iter().map(Vec::len).sum();
+        if total >= KEEP_DETAILS {
+            // Full: drop one of the least severe kept findings, if less severe than this.
+            let Some(lowest) = self.kept.iter().position(|v| !v.is_empty()) else {
+                return;
+            };
+            if lowest >= finding.severity as usize {
+                return;
             }
+            self.kept[lowest].pop();
         }
+        self.kept[finding.severity as usize].push(finding);
     }
 
     /// Adds another report, merging duplicates by rule and location.
@@ -313,7 +313,7 @@ impl FindingsReport {
                 fresh.insert(key);
             }
         }
-        for f in other.findings {
+        for f in other.kept.into_iter().rev().flatten() {
             if fresh.contains(&f.key()) {
                 self.keep(f);
             }
@@ -325,11 +325,9 @@ impl FindingsReport {
         self.counts.get(&severity).copied().unwrap_or(0)
     }
 
-    /// Findings sorted most severe first.
+    /// The kept findings, most severe first (in report order within a severity).
     pub fn sorted(&self) -> Vec<&Finding> {
-        let mut v: Vec<&Finding> = self.findings.iter().collect();
-        v.sort_by_key(|f| std::cmp::Reverse(f.severity));
-        v
+        self.kept.iter().rev().flatten().collect()
     }
 }
 
