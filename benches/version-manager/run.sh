@@ -29,7 +29,7 @@ make_repo() { # name, extra generator args
   start=$(date +%s%N)
   python3 "$here/gen_history.py" 27000 22000 9000 3000 "$@" | git -C "$dir" fast-import --quiet
   git -C "$dir" pack-refs --all
-  git -C "$dir" gc --quiet --aggressive --prune=now 2>/dev/null || git -C "$dir" repack -adq
+  git -C "$dir" gc --quiet --prune=now
   git -C "$dir" checkout --quiet -f main
   end=$(date +%s%N)
   echo "generated $dir in $(( (end - start) / 1000000 )) ms: $(git -C "$dir" rev-list --count --all) commits, $(git -C "$dir" tag | wc -l) tags" >&2

@@ -143,14 +143,15 @@ pub fn classify(message: &str, parents: usize) -> Kind {
     if let Some(c) = git_revert(&clean) {
         return Kind::Conventional(c);
     }
-    // A one-line message is all header: read it directly (same grammar as the parser's
-    // summary rule) and keep the parser for messages with a body and footers.
-    let one_line = if clean.contains('\n') {
+    // The header is read directly (the same grammar as the parser's summary rule); the
+    // parser reads messages that carry a breaking-change footer, and any message whose
+    // header is not exactly per the spec. References (`#123`) are collected below.
+    let direct = if clean.contains("BREAKING") {
         None
     } else {
-        strict_header(&clean)
+        strict_header(clean.lines().next().unwrap_or(""))
     };
-    let mut conv = if let Some(c) = one_line {
+    let mut conv = if let Some(c) = direct {
         c
     } else if let Ok(parsed) = conventional_commit_parser::parse(&clean) {
         from_parser(parsed)

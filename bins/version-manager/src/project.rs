@@ -58,6 +58,9 @@ pub struct State {
 impl Project {
     /// Opens the repository around `dir` and loads `[version]` from `config` (or discovery).
     pub fn open(dir: &Path, config: Option<&Path>, package: Option<&str>) -> Result<Self, Failure> {
+        // Objects come from the repository's own packs: skip re-hashing each one on read
+        // (libgit2's strict verification costs a SHA-1 per commit over long histories).
+        git2::opts::strict_hash_verification(false);
         let repo = Repository::discover(dir).map_err(|_| HistoryError::NotARepo {
             path: dir.to_owned(),
         })?;

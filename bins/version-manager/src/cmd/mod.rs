@@ -73,6 +73,9 @@ impl Ctx<'_> {
         if let Some(c) = doc.changelog.as_deref() {
             ui.set_output("changelog", c);
         }
+        if !self.cli.output.json && self.cli.output.output.is_none() {
+            return Ok(false);
+        }
         self.cli.output.emit(ui, doc)
     }
 }
