@@ -220,3 +220,39 @@ fn a_runner_without_a_git_identity_commits_as_the_actions_bot() {
         "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>"
     );
 }
+
+#[test]
+fn monorepo_package_release_uses_its_prefix_files_and_changelog() {
+    let repo = TestRepo::new();
+    repo.write_file(
+        "slipway.toml",
+        "[version.packages.api]\npath = \"services/api\"\n",
+    );
+    repo.write_file(
+        "services/api/pyproject.toml",
+        "[project]\nname = \"api\"\nversion = \"1.2.0\"\n",
+    );
+    repo.write_file("VERSION", "5.0.0\n");
+    repo.run_git(&["add", "."]);
+    repo.commit("feat: first");
+    repo.tag("api-v1.2.0");
+    repo.commit_file("services/api/app.py", "x", "feat(api): orders");
+    repo.commit_file("web/app.js", "x", "fix(web): unrelated");
+    let out_file = repo.path().join(".git/doc.json");
+    let (code, out, err) = run(vm(repo.path())
+        .args(["--package", "api", "--output"])
+        .arg(&out_file)
+        .args(["prepare-release", "--tag"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "1.3.0");
+    assert!(repo.tags().contains(&"api-v1.3.0".to_owned()));
+    assert!(read(&repo, "services/api/pyproject.toml").contains("version = \"1.3.0\""));
+    assert_eq!(read(&repo, "VERSION"), "5.0.0\n");
+    let changelog = read(&repo, "services/api/CHANGELOG.md");
+    assert!(changelog.contains("orders") && !changelog.contains("unrelated"), "{changelog}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
+    assert_eq!(doc["tag"], "api-v1.3.0");
+    assert_eq!(doc["package"], "api");
+    assert_eq!(doc["released"], true);
+}
