@@ -100,6 +100,7 @@ if command -v cog >/dev/null; then
   bench "cog bump --dry-run --auto (1 since)" "$tagged" cog bump --dry-run --auto
   git -C "$tagged" checkout --quiet main
   bench "cog bump --dry-run --auto (5,000 since)" "$tagged" cog bump --dry-run --auto
+  bench "cog bump --dry-run --auto (no tag)" "$untagged" cog bump --dry-run --auto
 fi
 if command -v git-cliff >/dev/null; then
   echo
@@ -108,6 +109,7 @@ if command -v git-cliff >/dev/null; then
   bench "git-cliff --bumped-version (1 since)" "$tagged" git-cliff --bumped-version
   git -C "$tagged" checkout --quiet main
   bench "git-cliff --bumped-version (5,000 since)" "$tagged" git-cliff --bumped-version
+  bench "git-cliff --bumped-version (no tag)" "$untagged" git-cliff --bumped-version
   bench "git-cliff (full changelog)" "$tagged" git-cliff
 fi
 echo
