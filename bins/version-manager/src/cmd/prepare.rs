@@ -168,6 +168,7 @@ pub(super) fn run(ctx: &Ctx<'_>, args: &PrepareArgs) -> anyhow::Result<Exit> {
         .into());
     }
     doc.released = do_tag;
+    ui.summary(&format!("## Release {tag}\n\n{notes}"));
     report(
         ui,
         &changes,

@@ -258,6 +258,10 @@ pub(super) fn run(ctx: &Ctx<'_>, args: &ReleaseArgs) -> anyhow::Result<Exit> {
         url.as_deref().map(|u| format!(": {u}")).unwrap_or_default()
     ));
     doc.released = true;
+    ui.summary(&format!(
+        "## GitHub release {tag_name}\n\n{}\n",
+        url.as_deref().unwrap_or("")
+    ));
     if let Some(u) = &url {
         doc.extra.insert("url".into(), u.clone().into());
         ui.set_output("url", u);

@@ -6,6 +6,9 @@ use super::{Ctx, Document, warn_non_conventional};
 use crate::analysis::Source;
 use crate::cli::ShowArgs;
 
+/// Commits listed under each type before "… N more".
+const SHOWN_PER_TYPE: usize = 10;
+
 pub(super) fn run(ctx: &Ctx<'_>, args: &ShowArgs) -> anyhow::Result<Exit> {
     let project = ctx.project()?;
     let tags = project.tags(ctx.ui)?;
@@ -45,6 +48,29 @@ pub(super) fn run(ctx: &Ctx<'_>, args: &ShowArgs) -> anyhow::Result<Exit> {
     ));
     for (kind, n) in &s.by_type {
         ui.result(&format!("  {kind:<10} {n}"));
+        let of_kind: Vec<_> = state
+            .verdict
+            .commits
+            .iter()
+            .filter(|c| c.conventional().is_some_and(|v| &v.kind == kind))
+            .collect();
+        for c in of_kind.iter().take(SHOWN_PER_TYPE) {
+            let conv = c.conventional().expect("filtered");
+            let scope = conv
+                .scope
+                .as_deref()
+                .map(|s| format!("{s}: "))
+                .unwrap_or_default();
+            let bang = if conv.breaking { " (breaking)" } else { "" };
+            ui.result(&format!(
+                "    {} {scope}{}{bang}",
+                c.short_id(),
+                conv.summary
+            ));
+        }
+        if of_kind.len() > SHOWN_PER_TYPE {
+            ui.result(&format!("    … {} more", of_kind.len() - SHOWN_PER_TYPE));
+        }
     }
     let breaking = state
         .verdict

@@ -249,7 +249,10 @@ fn monorepo_package_release_uses_its_prefix_files_and_changelog() {
     assert!(read(&repo, "services/api/pyproject.toml").contains("version = \"1.3.0\""));
     assert_eq!(read(&repo, "VERSION"), "5.0.0\n");
     let changelog = read(&repo, "services/api/CHANGELOG.md");
-    assert!(changelog.contains("orders") && !changelog.contains("unrelated"), "{changelog}");
+    assert!(
+        changelog.contains("orders") && !changelog.contains("unrelated"),
+        "{changelog}"
+    );
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
     assert_eq!(doc["tag"], "api-v1.3.0");
