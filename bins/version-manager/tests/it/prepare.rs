@@ -259,3 +259,20 @@ fn monorepo_package_release_uses_its_prefix_files_and_changelog() {
     assert_eq!(doc["package"], "api");
     assert_eq!(doc["released"], true);
 }
+
+/// The first example of docs/version-manager.md, step by step.
+#[test]
+fn the_user_guide_first_example_works() {
+    let repo = TestRepo::new();
+    repo.commit_file("VERSION", "1.2.0\n", "feat: first");
+    repo.tag("v1.2.0");
+    repo.commit("feat(cart): add coupons (#41)");
+    repo.commit("fix: rounding");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(vm(elsewhere.path()).arg("-C").arg(repo.path()).arg("next"));
+    assert_eq!((code, out.as_str()), (0, "1.3.0\n"), "{err}");
+    ok(&repo, &["prepare-release", "--tag"]);
+    assert_eq!(read(&repo, "VERSION"), "1.3.0\n");
+    assert!(read(&repo, "CHANGELOG.md").starts_with("# Changelog\n\n## 1.3.0"));
+    assert!(repo.tags().contains(&"v1.3.0".to_owned()));
+}
