@@ -15,9 +15,12 @@ cases=${3:-1000000}
 results=${4:-200000}
 python=${PYTHON:-python3}
 
+# Two commands: with --example, cargo builds only examples, not quality-gate's binary.
 cargo build --release -p quality-gate --manifest-path "$root/Cargo.toml" >&2
+cargo build --release -p slipway-reports --example parse --manifest-path "$root/Cargo.toml" >&2
 target=$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 gate="$target/release/quality-gate"
+parse="$target/release/examples/parse"
 
 mkdir -p "$work"
 if [ ! -s "$work/cobertura.xml" ] || [ ! -s "$work/junit.xml" ] || [ ! -s "$work/results.sarif" ]; then
@@ -35,27 +38,29 @@ measure() {
   echo "$secs $rss"
 }
 
-printf '%-10s %10s | %-16s %9s %9s %8s | %-16s %9s %9s %8s | %6s\n' file MB tool secs MB/s RSS_MB tool secs MB/s RSS_MB ratio
+printf '%-14s %7s | %-22s | %-16s | %-30s | %s\n' file MB "parsers: s, MB/s, RSS" "gate: s, RSS" "python: tool, s, MB/s, RSS" "python/parsers"
 for f in cobertura.xml junit.xml results.sarif; do
   size=$(stat -c %s "$work/$f")
   mbytes=$(awk -v s="$size" 'BEGIN {printf "%.1f", s/1048576}')
+  set -- $(measure "parse-$f" "$parse" "$work/$f")
+  ps=$1 pr=$2
+  pt=$(awk -v m="$mbytes" -v s="$ps" 'BEGIN {printf "%.0f", (s > 0 ? m/s : 0)}')
   set -- $(measure "gate-$f" "$gate" "$work/$f" --json --missing ignore --no-comment)
   gs=$1 gr=$2
-  gt=$(awk -v m="$mbytes" -v s="$gs" 'BEGIN {printf "%.0f", (s > 0 ? m/s : 0)}')
   case $f in
-    cobertura.xml) kind=cobertura ;;
-    junit.xml) kind=junit ;;
-    *) kind=sarif ;;
+    cobertura.xml) kind=cobertura tool=lxml.iterparse ;;
+    junit.xml) kind=junit tool=junitparser ;;
+    *) kind=sarif tool=json.load ;;
   esac
   if "$python" -c 'import lxml, junitparser' 2>/dev/null; then
     set -- $(measure "py-$f" "$python" "$here/python_baseline.py" "$kind" "$work/$f")
-    ps=$1 pr=$2
-    pt=$(awk -v m="$mbytes" -v s="$ps" 'BEGIN {printf "%.0f", (s > 0 ? m/s : 0)}')
-    ratio=$(awk -v a="$ps" -v b="$gs" 'BEGIN {printf "%.1fx", (b > 0 ? a/b : 0)}')
-    pytool=$([ "$kind" = junit ] && echo junitparser || ([ "$kind" = sarif ] && echo json.load || echo lxml.iterparse))
+    ys=$1 yr=$2
+    yt=$(awk -v m="$mbytes" -v s="$ys" 'BEGIN {printf "%.0f", (s > 0 ? m/s : 0)}')
+    ratio=$(awk -v a="$ys" -v b="$ps" 'BEGIN {printf "%.1fx", (b > 0 ? a/b : 0)}')
+    py="$tool ${ys}s ${yt}MB/s ${yr}MB"
   else
-    ps=- pr=- pt=- ratio=- pytool="(no lxml)"
+    py="(lxml/junitparser missing)" ratio=-
   fi
-  printf '%-10s %10s | %-16s %9s %9s %8s | %-16s %9s %9s %8s | %6s\n' "$f" "$mbytes" quality-gate "$gs" "$gt" "$gr" "$pytool" "$ps" "$pt" "$pr" "$ratio"
+  printf '%-14s %7s | %-22s | %-16s | %-30s | %s\n' "$f" "$mbytes" "${ps}s ${pt}MB/s ${pr}MB" "${gs}s ${gr}MB" "$py" "$ratio"
 done
 echo "outputs and GNU time logs: $work" >&2
