@@ -14,4 +14,5 @@ eval "$(scripts/install-deps.sh --print-env)"
 
 echo "== building the binaries"
 cargo build --quiet --bins --workspace
-exec "$root/target/debug/slipway-demo" "$root/target/debug"
+bin="${CARGO_TARGET_DIR:-$root/target}/debug"
+exec "$bin/slipway-demo" "$bin"
