@@ -52,6 +52,22 @@ fn every_seed_parses_as_its_detected_format() {
 }
 
 #[test]
+fn inputs_found_by_the_fuzzer_never_panic_any_parser() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+    let name = Path::new("fuzzed");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let bytes = std::fs::read(entry.path()).unwrap();
+        let _ = detect(&bytes, name);
+        for &kind in Kind::ALL {
+            run(kind, &bytes, name);
+        }
+        n += 1;
+    }
+    assert!(n >= 100, "only {n} fuzzer inputs");
+}
+
+#[test]
 fn truncated_and_corrupted_seeds_never_panic() {
     let name = Path::new("mutated");
     let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
