@@ -232,7 +232,8 @@ impl Builder<'_> {
         self.checks.push(Check {
             id: id.to_owned(),
             title: title.unwrap_or_else(|| spec.title.to_owned()),
-            value,
+            // Judged on the exact value above; shown with two decimals.
+            value: value.map(round2),
             unit: spec.unit.to_owned(),
             threshold,
             critical: rule.critical.as_ref().map(|l| l.value),
