@@ -9,6 +9,8 @@ use std::path::Path;
 use crate::Options;
 use crate::error::ParseError;
 use crate::model::{Counter, CoverageReport, FileCoverage};
+use quick_xml::events::BytesStart;
+
 use crate::xml::{RawAttrs, Step, Xml, attr, attr_num, expect_root, num, uint};
 
 /// Parses a Cobertura report from `input`; `path` names it in errors.
@@ -17,104 +19,132 @@ pub fn parse(
     path: &Path,
     options: &Options,
 ) -> Result<CoverageReport, ParseError> {
-    let mut xml = Xml::new(input, path);
+    let mut xml = Xml::compact(input, path);
     let mut buf = Vec::with_capacity(4096);
-    let mut report = CoverageReport::default();
-    let mut summary_lines = Counter::default();
-    let mut summary_branches = Counter::default();
-    let mut class: Option<(String, FileCoverage, bool)> = None;
-    let mut in_method = 0usize;
+    let mut st = State {
+        options: Some(options),
+        ..State::default()
+    };
     loop {
         buf.clear();
         let at = xml.offset();
         match xml.next(&mut buf)? {
-            Step::Start(e) => {
-                let name = e.local_name();
-                match name.as_ref() {
-                    b"coverage" if xml.depth() == 1 => {
-                        summary_lines = Counter {
-                            covered: attr_num(&e, b"lines-covered").unwrap_or(0),
-                            total: attr_num(&e, b"lines-valid").unwrap_or(0),
-                        };
-                        summary_branches = Counter {
-                            covered: attr_num(&e, b"branches-covered").unwrap_or(0),
-                            total: attr_num(&e, b"branches-valid").unwrap_or(0),
-                        };
-                    }
-                    other if xml.depth() == 1 => {
-                        expect_root(path, at, other, &["coverage"], "Cobertura coverage")?;
-                    }
-                    b"class" => {
-                        xml.check_attrs(&e)?;
-                        let file = attr(&e, b"filename").unwrap_or_default();
-                        let keep = options.keeps_lines(&file);
-                        class = Some((file, FileCoverage::default(), keep));
-                    }
-                    b"method" => in_method += 1,
-                    b"line" if in_method == 0 => {
-                        if let Some((_, fc, keep)) = class.as_mut() {
-                            // One pass over the attributes, no allocation: this is the
-                            // element a large report has millions of.
-                            let (mut number, mut hits, mut branch, mut cond) =
-                                (None, 0u64, false, None);
-                            for (k, v) in RawAttrs::of(&e) {
-                                match k {
-                                    b"number" => {
-                                        number = uint(v)
-                                            .and_then(|n| u32::try_from(n).ok())
-                                            .or_else(|| num::<u32>(v));
-                                    }
-                                    b"hits" => {
-                                        hits = uint(v)
-                                            .or_else(|| num::<f64>(v).map(|h| h.max(0.0) as u64))
-                                            .unwrap_or(0);
-                                    }
-                                    b"branch" => branch = v == b"true",
-                                    b"condition-coverage" => cond = Some(v),
-                                    _ => {}
-                                }
-                            }
-                            fc.lines.total += 1;
-                            if hits > 0 {
-                                fc.lines.covered += 1;
-                            }
-                            if *keep {
-                                if let Some(n) = number {
-                                    fc.line_hits.push((n, hits));
-                                }
-                            }
-                            if branch {
-                                if let Some((c, t)) = cond
-                                    .and_then(|c| std::str::from_utf8(c).ok())
-                                    .and_then(condition_coverage)
-                                {
-                                    fc.branches.covered += c;
-                                    fc.branches.total += t;
-                                }
-                            }
-                        }
-                    }
-                    _ => {}
-                }
+            Step::Start(e) => st.start(&xml, &e, at, xml.depth() == 1)?,
+            Step::Empty(e) => {
+                st.start(&xml, &e, at, xml.depth() == 0)?;
+                st.end(e.local_name().as_ref());
             }
-            Step::End(end) => match end.local_name().as_ref() {
-                b"method" => in_method = in_method.saturating_sub(1),
-                b"class" => {
-                    if let Some((file, fc, _)) = class.take() {
-                        report.add_file(file, fc);
-                    }
-                }
-                _ => {}
-            },
+            Step::End(end) => st.end(end.local_name().as_ref()),
             Step::Eof => break,
             Step::Text(_) | Step::Chars(_) | Step::Skip => {}
         }
     }
-    if report.lines.total == 0 && summary_lines.total > 0 {
-        report.lines = summary_lines;
-        report.branches = summary_branches;
+    let mut report = st.report;
+    if report.lines.total == 0 && st.summary_lines.total > 0 {
+        report.lines = st.summary_lines;
+        report.branches = st.summary_branches;
     }
     Ok(report)
+}
+
+#[derive(Default)]
+struct State<'o> {
+    options: Option<&'o Options>,
+    report: CoverageReport,
+    summary_lines: Counter,
+    summary_branches: Counter,
+    class: Option<(String, FileCoverage, bool)>,
+    in_method: usize,
+}
+
+impl State<'_> {
+    fn start<R: BufRead>(
+        &mut self,
+        xml: &Xml<'_, R>,
+        e: &BytesStart<'_>,
+        at: u64,
+        root: bool,
+    ) -> Result<(), ParseError> {
+        let name = e.local_name();
+        match name.as_ref() {
+            b"coverage" if root => {
+                self.summary_lines = Counter {
+                    covered: attr_num(e, b"lines-covered").unwrap_or(0),
+                    total: attr_num(e, b"lines-valid").unwrap_or(0),
+                };
+                self.summary_branches = Counter {
+                    covered: attr_num(e, b"branches-covered").unwrap_or(0),
+                    total: attr_num(e, b"branches-valid").unwrap_or(0),
+                };
+            }
+            other if root => {
+                expect_root(xml.path(), at, other, &["coverage"], "Cobertura coverage")?;
+            }
+            b"class" => {
+                xml.check_attrs(e)?;
+                let file = attr(e, b"filename").unwrap_or_default();
+                let keep = self.options.is_some_and(|o| o.keeps_lines(&file));
+                self.class = Some((file, FileCoverage::default(), keep));
+            }
+            b"method" => self.in_method += 1,
+            b"line" if self.in_method == 0 => {
+                if let Some((_, fc, keep)) = self.class.as_mut() {
+                    // One pass over the attributes, no allocation: this is the
+                    // element a large report has millions of.
+                    let (mut number, mut hits, mut branch, mut cond) = (None, 0u64, false, None);
+                    for (k, v) in RawAttrs::of(e) {
+                        match k {
+                            b"number" => {
+                                number = uint(v)
+                                    .and_then(|n| u32::try_from(n).ok())
+                                    .or_else(|| num::<u32>(v));
+                            }
+                            b"hits" => {
+                                hits = uint(v)
+                                    .or_else(|| num::<f64>(v).map(|h| h.max(0.0) as u64))
+                                    .unwrap_or(0);
+                            }
+                            b"branch" => branch = v == b"true",
+                            b"condition-coverage" => cond = Some(v),
+                            _ => {}
+                        }
+                    }
+                    fc.lines.total += 1;
+                    if hits > 0 {
+                        fc.lines.covered += 1;
+                    }
+                    if *keep {
+                        if let Some(n) = number {
+                            fc.line_hits.push((n, hits));
+                        }
+                    }
+                    if branch {
+                        if let Some((c, t)) = cond
+                            .and_then(|c| std::str::from_utf8(c).ok())
+                            .and_then(condition_coverage)
+                        {
+                            fc.branches.covered += c;
+                            fc.branches.total += t;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, name: &[u8]) {
+        match name {
+            b"method" => self.in_method = self.in_method.saturating_sub(1),
+            b"class" => {
+                if let Some((file, fc, _)) = self.class.take() {
+                    self.report.add_file(file, fc);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// `"50% (1/2)"` -> `(1, 2)`.

@@ -104,7 +104,7 @@ pub fn parse(
                     _ => {}
                 }
             }
-            Step::Text(_) | Step::Chars(_) | Step::Skip => {}
+            Step::Text(_) | Step::Chars(_) | Step::Skip | Step::Empty(_) => {}
             Step::Eof => break,
         }
     }
