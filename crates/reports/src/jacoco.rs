@@ -1,6 +1,7 @@
 //! JaCoCo XML (`jacoco:report`, Gradle `jacocoTestReport`): per source file LINE and
 //! BRANCH counters, read in one streaming pass. Files are keyed `package/File.java`.
-//! A report with only top-level counters (no source files) uses those.
+//! Overall totals come from the counters directly under `<report>` (JaCoCo's own totals),
+//! falling back to the sum of source files.
 
 use std::io::BufRead;
 use std::path::Path;
@@ -16,7 +17,7 @@ pub fn parse(
     path: &Path,
     options: &Options,
 ) -> Result<CoverageReport, ParseError> {
-    let mut xml = Xml::new(input, path);
+    let mut xml = Xml::compact(input, path);
     let mut buf = Vec::with_capacity(4096);
     let mut report = CoverageReport::default();
     let mut stack: Vec<Vec<u8>> = Vec::new();
@@ -27,14 +28,17 @@ pub fn parse(
     loop {
         buf.clear();
         let at = xml.offset();
-        match xml.next(&mut buf)? {
-            Step::Start(e) => {
-                let name = e.local_name().as_ref().to_vec();
+        let step = xml.next(&mut buf)?;
+        let empty = matches!(step, Step::Empty(_));
+        match step {
+            Step::Start(e) | Step::Empty(e) => {
+                let local = e.local_name();
+                let name = local.as_ref();
                 if stack.is_empty() {
-                    expect_root(path, at, &name, &["report"], "JaCoCo coverage")?;
+                    expect_root(path, at, name, &["report"], "JaCoCo coverage")?;
                 }
                 let parent = stack.last().map(Vec::as_slice);
-                match name.as_slice() {
+                match name {
                     b"package" => package = attr(&e, b"name").unwrap_or_default(),
                     b"sourcefile" => {
                         let n = attr(&e, b"name").unwrap_or_default();
@@ -90,7 +94,15 @@ pub fn parse(
                     }
                     _ => {}
                 }
-                stack.push(name);
+                if !empty {
+                    stack.push(name.to_vec());
+                } else if name == b"sourcefile" {
+                    if let Some((p, fc, _, _)) = file.take() {
+                        report.add_file(p, fc);
+                    }
+                } else if name == b"package" {
+                    package.clear();
+                }
             }
             Step::End(end) => {
                 stack.pop();
@@ -104,12 +116,16 @@ pub fn parse(
                     _ => {}
                 }
             }
-            Step::Text(_) | Step::Chars(_) | Step::Skip | Step::Empty(_) => {}
+            Step::Text(_) | Step::Chars(_) | Step::Skip => {}
             Step::Eof => break,
         }
     }
-    if report.files.is_empty() && top_lines.total > 0 {
+    // The counters directly under <report> are JaCoCo's own totals: authoritative even
+    // when source files lack counters (aggregate reports list empty <sourcefile/>s).
+    if top_lines.total > 0 {
         report.lines = top_lines;
+    }
+    if top_branches.total > 0 {
         report.branches = top_branches;
     }
     Ok(report)

@@ -213,3 +213,45 @@ fn trivy_json_and_sarif_of_one_scan_agree_on_four_medium_findings() {
         assert_eq!(s.counts.values().sum::<u64>(), 4, "{name}");
     }
 }
+
+#[test]
+fn jacoco_totals_match_each_reports_own_top_level_line_counter() {
+    let Some(root) = corpus() else { return };
+    let mut files = Vec::new();
+    walk(&root, &mut files);
+    let mut checked = 0;
+    for file in files {
+        let Ok((slipway_reports::Kind::Jacoco, Report::Coverage(c))) =
+            parse_path(&file, None, &Options::default())
+        else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&file).unwrap();
+        // The report-level counters come last, just before </report>.
+        let Some(tail) = text.rfind("</report>").map(|end| &text[..end]) else {
+            continue;
+        };
+        let Some(at) = tail.rfind("<counter type=\"LINE\"") else {
+            continue;
+        };
+        let counter = &tail[at..tail[at..].find("/>").map_or(tail.len(), |e| at + e)];
+        let num = |key: &str| -> u64 {
+            let i = counter.find(&format!("{key}=\"")).unwrap() + key.len() + 2;
+            counter[i..].split('"').next().unwrap().parse().unwrap()
+        };
+        let (missed, covered) = (num("missed"), num("covered"));
+        // Only the counter directly under <report> is the total; skip files whose last
+        // LINE counter belongs to a group or package (nothing follows it but closings).
+        if !tail[at..].trim_end().ends_with("/>") {
+            continue;
+        }
+        assert_eq!(
+            (c.lines.covered, c.lines.total),
+            (covered, covered + missed),
+            "{}",
+            file.display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} JaCoCo reports checked");
+}
