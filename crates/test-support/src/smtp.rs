@@ -2,9 +2,17 @@
 //!
 //! [`SmtpServer::start`] runs `python -m aiosmtpd -n -u -l 127.0.0.1:PORT -c
 //! aiosmtpd.handlers.Mailbox DIR/maildir` with the Python of the tools venv
-//! (`$SLIPWAY_TOOLS/venv`). No TLS and no authentication: point the mailer
-//! at `127.0.0.1:PORT` in plain SMTP. Each message is stored in the maildir
-//! with the envelope added as `X-MailFrom`, `X-RcptTo` and `X-Peer` headers.
+//! (`$SLIPWAY_TOOLS/venv`). No authentication. Each message is stored in the
+//! maildir with the envelope added as `X-MailFrom`, `X-RcptTo` and `X-Peer`
+//! headers.
+//!
+//! Three [`SmtpMode`]s: `Plain` (the default of [`SmtpServer::start`]: point
+//! the mailer at `127.0.0.1:PORT` in plain SMTP), `StartTls` (`--tlscert`:
+//! STARTTLS offered and required before `MAIL`) and `ImplicitTls`
+//! (`--smtpscert`: TLS from the first byte, like port 465). For both TLS
+//! modes the fixture makes a throwaway CA and a server certificate for
+//! `127.0.0.1` and `localhost` with `openssl` in its temp dir; trust
+//! [`SmtpServer::ca_cert_path`] in the client.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -13,6 +21,10 @@
 //! // … send mail to 127.0.0.1:smtp.port() …
 //! let messages = smtp.wait_for_messages(1, Duration::from_secs(5));
 //! assert!(messages[0].contains("Subject: Deployed"));
+//!
+//! use slipway_test_support::smtp::SmtpMode;
+//! let smtps = SmtpServer::start_with(SmtpMode::ImplicitTls);
+//! let ca_pem = std::fs::read(smtps.ca_cert_path().unwrap()).unwrap();
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -22,19 +34,38 @@ use std::time::{Duration, Instant, SystemTime};
 use tempfile::TempDir;
 
 use crate::ports::free_port;
-use crate::process::ServerProcess;
+use crate::process::{ServerProcess, port_open, run_checked};
 use crate::program;
+
+/// How the server talks to clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SmtpMode {
+    /// Plain SMTP, no TLS offered.
+    #[default]
+    Plain,
+    /// Plain greeting, STARTTLS offered and required before `MAIL FROM`.
+    StartTls,
+    /// TLS from the first byte (SMTPS, what port 465 speaks).
+    ImplicitTls,
+}
 
 /// A running aiosmtpd, stopped on drop.
 pub struct SmtpServer {
     process: ServerProcess,
     dir: TempDir,
     port: u16,
+    mode: SmtpMode,
 }
 
 impl SmtpServer {
-    /// Starts aiosmtpd on a free port with an empty maildir.
+    /// Starts aiosmtpd in plain SMTP on a free port with an empty maildir.
     pub fn start() -> Self {
+        Self::start_with(SmtpMode::Plain)
+    }
+
+    /// Starts aiosmtpd in `mode` on a free port with an empty maildir; for
+    /// the TLS modes, with a fresh CA and server certificate.
+    pub fn start_with(mode: SmtpMode) -> Self {
         let python = program::venv_python();
         let mut probe = Command::new(&python);
         probe.args(["-c", "import aiosmtpd"]);
@@ -59,14 +90,49 @@ impl SmtpServer {
             ])
             .arg(dir.path().join("maildir"))
             .env("PYTHONUNBUFFERED", "1");
+        if mode != SmtpMode::Plain {
+            let (cert, key) = make_certificates(dir.path());
+            let (cert_flag, key_flag) = if mode == SmtpMode::StartTls {
+                ("--tlscert", "--tlskey")
+            } else {
+                ("--smtpscert", "--smtpskey")
+            };
+            command.arg(cert_flag).arg(cert).arg(key_flag).arg(key);
+        }
         let mut process =
             ServerProcess::spawn("aiosmtpd", command, &dir.path().join("aiosmtpd.log"));
-        process.wait_until(
-            &format!("an SMTP greeting on 127.0.0.1:{port}"),
-            Duration::from_secs(15),
-            || smtp_greeting(port),
-        );
-        Self { process, dir, port }
+        if mode == SmtpMode::ImplicitTls {
+            // The greeting comes inside TLS; aiosmtpd listens once the
+            // certificate is loaded, so an open port means ready.
+            process.wait_until(
+                &format!("aiosmtpd (SMTPS) listening on 127.0.0.1:{port}"),
+                Duration::from_secs(15),
+                || port_open(port),
+            );
+        } else {
+            process.wait_until(
+                &format!("an SMTP greeting on 127.0.0.1:{port}"),
+                Duration::from_secs(15),
+                || smtp_greeting(port),
+            );
+        }
+        Self {
+            process,
+            dir,
+            port,
+            mode,
+        }
+    }
+
+    /// The mode the server was started in.
+    pub fn mode(&self) -> SmtpMode {
+        self.mode
+    }
+
+    /// The PEM certificate of the throwaway CA that signed the server's
+    /// certificate (for `127.0.0.1` and `localhost`); `None` in plain mode.
+    pub fn ca_cert_path(&self) -> Option<PathBuf> {
+        (self.mode != SmtpMode::Plain).then(|| self.dir.path().join("ca.pem"))
     }
 
     /// The port on 127.0.0.1.
@@ -129,6 +195,51 @@ impl SmtpServer {
     pub fn log(&self) -> String {
         self.process.log()
     }
+}
+
+/// Makes `ca.pem` (a throwaway CA) and `server.pem`/`server.key` (signed by
+/// it, for `127.0.0.1` and `localhost`, valid two days) in `dir`; returns
+/// the server certificate and key paths.
+fn make_certificates(dir: &Path) -> (PathBuf, PathBuf) {
+    let openssl = program::require("openssl");
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"];
+    run_checked(
+        "openssl: make the test CA",
+        Command::new(&openssl)
+            .current_dir(dir)
+            .args(["req", "-x509", "-nodes", "-days", "2"])
+            .args(ec)
+            .args(["-keyout", "ca.key", "-out", "ca.pem"])
+            .args(["-subj", "/CN=Slipway test CA"])
+            .args(["-addext", "basicConstraints=critical,CA:TRUE"])
+            .args(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]),
+    );
+    run_checked(
+        "openssl: make the server key and request",
+        Command::new(&openssl)
+            .current_dir(dir)
+            .args(["req", "-nodes"])
+            .args(ec)
+            .args(["-keyout", "server.key", "-out", "server.csr"])
+            .args(["-subj", "/CN=localhost"]),
+    );
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\n\
+         basicConstraints=critical,CA:FALSE\n\
+         keyUsage=critical,digitalSignature\n\
+         extendedKeyUsage=serverAuth\n",
+    )
+    .expect("write the certificate extensions");
+    run_checked(
+        "openssl: sign the server certificate",
+        Command::new(&openssl)
+            .current_dir(dir)
+            .args(["x509", "-req", "-days", "2", "-in", "server.csr"])
+            .args(["-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial"])
+            .args(["-extfile", "server.ext", "-out", "server.pem"]),
+    );
+    (dir.join("server.pem"), dir.join("server.key"))
 }
 
 fn read_lossy(path: &Path) -> Option<String> {
