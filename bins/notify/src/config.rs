@@ -129,6 +129,9 @@ pub struct ChannelConfig {
     pub port: Option<u16>,
     /// SMTP TLS mode.
     pub tls: Option<TlsMode>,
+    /// SMTP: a PEM file of CA certificates trusted for this channel's TLS, besides the
+    /// usual public roots (a company CA, a relay with its own CA).
+    pub ca_file: Option<PathBuf>,
     /// SMTP or MQTT user name.
     pub username: Option<String>,
     /// Email sender.
@@ -182,6 +185,7 @@ impl ChannelConfig {
         check(self.host.is_some(), "host");
         check(self.port.is_some(), "port");
         check(self.tls.is_some(), "tls");
+        check(self.ca_file.is_some(), "ca_file");
         check(self.username.is_some(), "username");
         check(self.from.is_some(), "from");
         check(self.to.is_some(), "to");

@@ -91,7 +91,7 @@ impl SmtpServer {
             .arg(dir.path().join("maildir"))
             .env("PYTHONUNBUFFERED", "1");
         if mode != SmtpMode::Plain {
-            let (cert, key) = make_certificates(dir.path());
+            let (cert, key) = make_certificates(dir.path(), port);
             let (cert_flag, key_flag) = if mode == SmtpMode::StartTls {
                 ("--tlscert", "--tlskey")
             } else {
@@ -197,10 +197,11 @@ impl SmtpServer {
     }
 }
 
-/// Makes `ca.pem` (a throwaway CA) and `server.pem`/`server.key` (signed by
+/// Makes `ca.pem` (a throwaway CA, named after the port so that two
+/// fixtures' CAs differ by name as well as key) and `server.pem`/`server.key` (signed by
 /// it, for `127.0.0.1` and `localhost`, valid two days) in `dir`; returns
 /// the server certificate and key paths.
-fn make_certificates(dir: &Path) -> (PathBuf, PathBuf) {
+fn make_certificates(dir: &Path, port: u16) -> (PathBuf, PathBuf) {
     let openssl = program::require("openssl");
     let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"];
     run_checked(
@@ -210,7 +211,11 @@ fn make_certificates(dir: &Path) -> (PathBuf, PathBuf) {
             .args(["req", "-x509", "-nodes", "-days", "2"])
             .args(ec)
             .args(["-keyout", "ca.key", "-out", "ca.pem"])
-            .args(["-subj", "/CN=Slipway test CA"])
+            .arg("-subj")
+            .arg(format!(
+                "/CN=Slipway test CA {}",
+                std::process::id() ^ u32::from(port)
+            ))
             .args(["-addext", "basicConstraints=critical,CA:TRUE"])
             .args(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]),
     );

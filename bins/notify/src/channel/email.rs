@@ -1,10 +1,14 @@
 //! Email over SMTP (lettre): a text part and an HTML part (`email.txt.j2`,
 //! `email.html.j2`, subject from `email-subject.txt.j2`). STARTTLS by default (587), TLS
 //! from the first byte with `tls = "tls"` (465), and plain SMTP only to a loopback host
-//! (`tls = "none"`, for a local relay or tests).
+//! (`tls = "none"`, for a local relay or tests). The server's certificate is always
+//! verified, against the public roots plus the CA certificates of `ca_file` when set.
+
+use std::path::{Path, PathBuf};
 
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
 use serde_json::json;
 use slipway_kit::{Failure, Ui};
@@ -24,6 +28,8 @@ pub struct Email {
     pub port: u16,
     /// TLS mode.
     pub tls: TlsMode,
+    /// Extra CA certificates to trust (`ca_file`).
+    pub ca: Option<CaFile>,
     /// Login, when the server wants one.
     pub username: Option<String>,
     /// Password.
@@ -32,6 +38,33 @@ pub struct Email {
     pub from: String,
     /// Recipients.
     pub to: Vec<String>,
+}
+
+/// A PEM file of CA certificates, read when the config is loaded.
+#[derive(Debug, Clone)]
+pub struct CaFile {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// Its PEM text.
+    pub pem: Vec<u8>,
+}
+
+impl CaFile {
+    /// Reads `path` and checks that it holds at least one PEM certificate that parses.
+    pub fn read(path: &Path) -> Result<Self, String> {
+        let shown = path.display();
+        let pem = std::fs::read(path).map_err(|e| format!("ca_file {shown}: {e}"))?;
+        let has_certificate = String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----");
+        if !has_certificate || Certificate::from_pem(&pem).is_err() {
+            return Err(format!(
+                "ca_file {shown}: no PEM certificate (-----BEGIN CERTIFICATE-----) in it"
+            ));
+        }
+        Ok(Self {
+            path: path.to_owned(),
+            pem,
+        })
+    }
 }
 
 /// The usual port of a TLS mode.
@@ -98,6 +131,7 @@ impl Email {
             port: parsed.port().unwrap_or_else(|| default_port(tls)),
             host,
             tls,
+            ca: None,
             username,
             password,
             from,
@@ -125,6 +159,9 @@ impl Email {
                 "tls = \"none\" sends mail and passwords in clear text: only allowed to a loopback host, not {}",
                 self.host
             ));
+        }
+        if self.tls == TlsMode::None && self.ca.is_some() {
+            return Err("ca_file is for TLS: it does nothing with tls = \"none\"".into());
         }
         if self.password.is_some() && self.username.is_none() {
             return Err("a password needs `username`".into());
@@ -212,12 +249,20 @@ pub fn prepare(
 /// STARTTLS is required in `starttls` mode: a server without it fails the channel.
 pub async fn send(mail: &Mail, env: &SendEnv) -> Result<Delivered, String> {
     let e = &mail.email;
+    let tls = || -> Result<TlsParameters, String> {
+        let mut params = TlsParameters::builder(e.host.clone());
+        if let Some(ca) = &e.ca {
+            let cert = Certificate::from_pem(&ca.pem)
+                .map_err(|err| format!("ca_file {}: {err}", ca.path.display()))?;
+            params = params.add_root_certificate(cert);
+        }
+        params.build().map_err(|err| format!("{}: {err}", e.host))
+    };
+    let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&e.host);
     let builder = match e.tls {
-        TlsMode::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&e.host)
-            .map_err(|err| format!("{}: {err}", e.host))?,
-        TlsMode::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&e.host)
-            .map_err(|err| format!("{}: {err}", e.host))?,
-        TlsMode::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&e.host),
+        TlsMode::Starttls => builder.tls(Tls::Required(tls()?)),
+        TlsMode::Tls => builder.tls(Tls::Wrapper(tls()?)),
+        TlsMode::None => builder,
     };
     let mut builder = builder
         .port(e.port)
@@ -257,8 +302,25 @@ pub async fn send(mail: &Mail, env: &SendEnv) -> Result<Delivered, String> {
             Err(err) => {
                 // Retry what may pass next time (4xx, connection, timeout); not a refusal
                 // (5xx), a missing STARTTLS or a certificate problem.
-                let permanent = err.is_permanent() || err.is_client() || err.is_tls();
-                let text = format!("SMTP {}:{}: {err}", e.host, e.port);
+                let (reason, certificate) = describe(&err);
+                let permanent =
+                    err.is_permanent() || err.is_client() || err.is_tls() || certificate;
+                let text = if certificate {
+                    let hint = match &e.ca {
+                        Some(ca) => format!(
+                            "it is signed by none of the public CAs nor ca_file {}",
+                            ca.path.display()
+                        ),
+                        None => "if a private CA signed it, name that CA's PEM file with ca_file"
+                            .to_owned(),
+                    };
+                    format!(
+                        "SMTP {}:{}: the server's TLS certificate was refused ({reason}): {hint}",
+                        e.host, e.port
+                    )
+                } else {
+                    format!("SMTP {}:{}: {reason}", e.host, e.port)
+                };
                 if permanent || attempt >= total {
                     return Err(if attempt > 1 {
                         format!("{text} (gave up after {attempt} attempts)")
@@ -271,6 +333,25 @@ pub async fn send(mail: &Mail, env: &SendEnv) -> Result<Delivered, String> {
             }
         }
     }
+}
+
+/// One line for an SMTP error (lettre repeats a wrapping kind, "Connection error:
+/// Connection error: …": said once here), and whether the server's certificate was
+/// refused (the innermost cause names it).
+fn describe(err: &lettre::transport::smtp::Error) -> (String, bool) {
+    let mut innermost: &dyn std::error::Error = err;
+    while let Some(source) = innermost.source() {
+        innermost = source;
+    }
+    let certificate = innermost.to_string().contains("certificate");
+    let full = err.to_string();
+    let mut parts: Vec<&str> = Vec::new();
+    for part in full.split(": ") {
+        if parts.last() != Some(&part) {
+            parts.push(part);
+        }
+    }
+    (parts.join(": ").replace('\n', " "), certificate)
 }
 
 #[cfg(test)]

@@ -156,6 +156,7 @@ fn allowed_keys(kind: ChannelType) -> &'static [&'static str] {
             "host",
             "port",
             "tls",
+            "ca_file",
             "username",
             "password_env",
             "from",
@@ -297,6 +298,7 @@ fn from_channel_config(
                         .ok_or_else(|| bad(name, "`host` (or `url`) is required"))?,
                     port: 0,
                     tls: TlsMode::Starttls,
+                    ca: None,
                     username: None,
                     password: None,
                     from: String::new(),
@@ -327,6 +329,9 @@ fn from_channel_config(
             }
             if let Some(to) = &cfg.to {
                 email.to.clone_from(to);
+            }
+            if let Some(path) = &cfg.ca_file {
+                email.ca = Some(email::CaFile::read(path).map_err(|e| bad(name, e))?);
             }
             email.validate().map_err(|e| bad(name, e))?;
             Target::Email(email)

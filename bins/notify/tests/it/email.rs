@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use slipway_test_support::smtp::SmtpServer;
+use slipway_test_support::smtp::{SmtpMode, SmtpServer};
 
 use crate::common::{Project, run};
 
@@ -106,4 +106,158 @@ to = ["ops@acme.dev"]
     assert!(out.contains("failed     mail (email)"), "{out}");
     std::thread::sleep(Duration::from_millis(200));
     assert!(smtp.messages().is_empty(), "nothing may arrive without TLS");
+}
+
+/// `ca_file = "…"` for a TOML string.
+fn ca_line(smtp: &SmtpServer) -> String {
+    let ca = smtp.ca_cert_path().expect("a TLS fixture has a CA");
+    format!("ca_file = {:?}", ca.display().to_string())
+}
+
+#[test]
+fn starttls_with_the_servers_ca_delivers_text_and_html_parts() {
+    let smtp = SmtpServer::start_with(SmtpMode::StartTls);
+    let project = Project::new(&format!(
+        r#"
+[notify.channels.mail]
+type = "email"
+host = "127.0.0.1"
+port = {}
+tls = "starttls"
+{}
+from = "ci@acme.dev"
+to = ["ops@acme.dev"]
+"#,
+        smtp.port(),
+        ca_line(&smtp)
+    ));
+    let (code, out, err) = run(project.notify().args([
+        "--status",
+        "failure",
+        "--field",
+        "Stage=Deploy",
+        "--fail-on-error",
+    ]));
+    assert_eq!(code, 0, "{out}\n{err}\n{}", smtp.log());
+    assert!(out.contains("delivered  mail (email)"), "{out}");
+    let mail = &smtp.wait_for_messages(1, Duration::from_secs(10))[0];
+    assert!(mail.contains("X-RcptTo: ops@acme.dev"), "{mail}");
+    assert!(mail.contains("multipart/alternative"), "{mail}");
+    assert!(
+        mail.contains("Content-Type: text/plain; charset=utf-8"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("Content-Type: text/html; charset=utf-8"),
+        "{mail}"
+    );
+    assert!(mail.contains("Stage: Deploy"), "{mail}");
+}
+
+#[test]
+fn implicit_tls_on_a_given_port_delivers() {
+    let smtp = SmtpServer::start_with(SmtpMode::ImplicitTls);
+    let project = Project::new(&format!(
+        r#"
+[notify.channels.mail]
+type = "email"
+url = "smtps://127.0.0.1:{}?from=ci@acme.dev&to=ops@acme.dev"
+{}
+"#,
+        smtp.port(),
+        ca_line(&smtp)
+    ));
+    let (code, out, err) = run(project
+        .notify()
+        .args(["--status", "success", "--fail-on-error"]));
+    assert_eq!(code, 0, "{out}\n{err}\n{}", smtp.log());
+    assert!(out.contains("delivered  mail (email)"), "{out}");
+    let mail = &smtp.wait_for_messages(1, Duration::from_secs(10))[0];
+    assert!(mail.contains("X-RcptTo: ops@acme.dev"), "{mail}");
+    assert!(
+        mail.contains("Content-Type: text/html; charset=utf-8"),
+        "{mail}"
+    );
+}
+
+#[test]
+fn a_certificate_from_another_ca_fails_the_channel_and_sends_nothing() {
+    let smtp = SmtpServer::start_with(SmtpMode::StartTls);
+    let other = SmtpServer::start_with(SmtpMode::ImplicitTls);
+    let password = "hunter2-smtp-Secret";
+    let project = Project::new(&format!(
+        r#"
+[notify.channels.mail]
+type = "email"
+host = "127.0.0.1"
+port = {}
+{}
+username = "ci"
+password_env = "SMTP_PASSWORD"
+from = "ci@acme.dev"
+to = ["ops@acme.dev"]
+"#,
+        smtp.port(),
+        ca_line(&other)
+    ));
+    let (code, out, err) = run(project
+        .notify()
+        .env("SMTP_PASSWORD", password)
+        .args(["--status", "failure"]));
+    assert_eq!(code, 0, "a failed channel only warns: {out}\n{err}");
+    assert!(out.contains("failed     mail (email)"), "{out}");
+    assert!(
+        err.contains("warning: notify: channel mail (email) failed"),
+        "{err}"
+    );
+    let both = format!("{out}\n{err}");
+    let line = both
+        .lines()
+        .find(|l| l.contains("certificate"))
+        .unwrap_or_else(|| panic!("no certificate error in:\n{both}"));
+    assert!(line.contains("127.0.0.1"), "{line}");
+    assert!(line.contains("TLS certificate was refused"), "{line}");
+    assert!(line.contains("UnknownIssuer"), "{line}");
+    assert!(
+        !line.contains("gave up after"),
+        "no retry of a refused certificate: {line}"
+    );
+    assert!(!both.contains(password), "{both}");
+
+    let (code, out, err) = run(project.notify().env("SMTP_PASSWORD", password).args([
+        "--status",
+        "failure",
+        "--fail-on-error",
+    ]));
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(!format!("{out}{err}").contains(password));
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        smtp.messages().is_empty(),
+        "nothing may arrive over an untrusted TLS"
+    );
+}
+
+#[test]
+fn a_ca_file_that_is_missing_or_not_pem_is_bad_input() {
+    let project = Project::new(
+        r#"
+[notify.channels.mail]
+type = "email"
+host = "127.0.0.1"
+ca_file = "certs/none.pem"
+from = "ci@acme.dev"
+to = ["ops@acme.dev"]
+"#,
+    );
+    let (code, _, err) = run(project.notify().args(["--status", "success"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("[notify.channels.mail]: ca_file certs/none.pem"),
+        "{err}"
+    );
+    project.write("certs/none.pem", "not a certificate\n");
+    let (code, _, err) = run(project.notify().args(["--status", "success"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no PEM certificate"), "{err}");
 }
