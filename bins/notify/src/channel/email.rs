@@ -395,4 +395,16 @@ mod tests {
             Email::from_url("smtp+plain://mail.acme.dev?from=a@b.c&to=d@e.f", &ui(), &r).unwrap();
         assert!(e.validate().unwrap_err().contains("loopback"));
     }
+
+    #[test]
+    fn a_ca_file_with_tls_none_is_refused() {
+        let r = Redactor::default();
+        let mut e =
+            Email::from_url("smtp+plain://127.0.0.1:2525?from=a@b.c&to=d@e.f", &ui(), &r).unwrap();
+        e.ca = Some(CaFile {
+            path: "ca.pem".into(),
+            pem: Vec::new(),
+        });
+        assert!(e.validate().unwrap_err().contains("ca_file is for TLS"));
+    }
 }
