@@ -42,19 +42,19 @@ printf '%-14s %7s | %-22s | %-16s | %-30s | %s\n' file MB "parsers: s, MB/s, RSS
 for f in cobertura.xml junit.xml results.sarif; do
   size=$(stat -c %s "$work/$f")
   mbytes=$(awk -v s="$size" 'BEGIN {printf "%.1f", s/1048576}')
-  set -- $(measure "parse-$f" "$parse" "$work/$f")
-  ps=$1 pr=$2
+  out=$(measure "parse-$f" "$parse" "$work/$f")
+  ps=${out% *} pr=${out#* }
   pt=$(awk -v m="$mbytes" -v s="$ps" 'BEGIN {printf "%.0f", (s > 0 ? m/s : 0)}')
-  set -- $(measure "gate-$f" "$gate" "$work/$f" --json --missing ignore --no-comment)
-  gs=$1 gr=$2
+  out=$(measure "gate-$f" "$gate" "$work/$f" --json --missing ignore --no-comment)
+  gs=${out% *} gr=${out#* }
   case $f in
     cobertura.xml) kind=cobertura tool=lxml.iterparse ;;
     junit.xml) kind=junit tool=junitparser ;;
     *) kind=sarif tool=json.load ;;
   esac
   if "$python" -c 'import lxml, junitparser' 2>/dev/null; then
-    set -- $(measure "py-$f" "$python" "$here/python_baseline.py" "$kind" "$work/$f")
-    ys=$1 yr=$2
+    out=$(measure "py-$f" "$python" "$here/python_baseline.py" "$kind" "$work/$f")
+    ys=${out% *} yr=${out#* }
     yt=$(awk -v m="$mbytes" -v s="$ys" 'BEGIN {printf "%.0f", (s > 0 ? m/s : 0)}')
     ratio=$(awk -v a="$ys" -v b="$ps" 'BEGIN {printf "%.1fx", (b > 0 ? a/b : 0)}')
     py="$tool ${ys}s ${yt}MB/s ${yr}MB"

@@ -39,7 +39,8 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// Builds a client for `api_url` with `token`. Must run inside a tokio runtime.
+    /// Builds a client for `api_url` with `token`. Call it inside a tokio runtime (octocrab's
+    /// HTTP layer needs one at construction): in a sync `main`, `rt.enter()` first.
     pub fn new(api_url: &str, token: &str) -> Result<Self, GithubError> {
         let api_url = api_url.trim_end_matches('/').to_owned();
         let config_err = |message: String| GithubError::Config {
@@ -66,6 +67,7 @@ impl Client {
 
     /// Builds a client from `GITHUB_TOKEN` (masked in CI) and the context's API URL;
     /// `Ok(None)` when no token is set, so callers can skip GitHub work with a notice.
+    /// Like [`Client::new`], call it inside a tokio runtime.
     pub fn from_env(
         ctx: &slipway_kit::GithubContext,
         ui: &slipway_kit::Ui,
