@@ -530,6 +530,29 @@ mod tests {
     }
 
     #[test]
+    fn a_sticky_canary_retires_servers_to_maint_so_pinned_clients_move() {
+        let h = Haproxy::new(
+            HaproxyConfig {
+                socket: "/tmp/x.sock".into(),
+                sticky_cookie: Some("SRV".into()),
+                ..HaproxyConfig::default()
+            },
+            None,
+            Arc::new(crate::shell::Local),
+            "/tmp/state",
+            &[
+                ("local".into(), "blue".into()),
+                ("local".into(), "green".into()),
+            ],
+        );
+        let (cmds, _) = h.commands(&Routing::new(vec![backend("blue", 1)])).unwrap();
+        assert!(
+            cmds.ends_with("set server app/green weight 0; set server app/green state maint"),
+            "{cmds}"
+        );
+    }
+
+    #[test]
     fn servers_state_parses() {
         let text = "1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight\n\
                     3 app 1 blue 127.0.0.1 2 0 90 1 0 1 0 0 0 0 0 0 - 8081 - 0 0 - - 0\n\

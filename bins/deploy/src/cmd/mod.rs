@@ -13,7 +13,7 @@ use slipway_config::{ConfigFile, Duration};
 use slipway_deploy_engine::{DeploySection, Environment};
 use slipway_kit::{Exit, Failure, OutputArgs, Ui};
 
-/// Blue-green and rolling deploys with health checks, smoke tests and automatic rollback.
+/// Blue-green, rolling and canary deploys with health checks, analysis and automatic rollback.
 ///
 /// Deploys VERSION to the environment named in slipway.toml ([deploy.environments.NAME]):
 /// starts it in the standby slot, health-checks it, switches nginx, runs smoke tests and

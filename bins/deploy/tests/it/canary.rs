@@ -138,3 +138,28 @@ fn canary_with_five_percent_errors_rolls_back_at_first_step_through_probe() {
     assert_eq!(ledger["history"][0]["status"], "rolled-back");
     assert_eq!(ledger["active"]["version"], "v1");
 }
+
+#[test]
+fn canary_dry_run_prints_every_step_and_analysis_and_touches_nothing() {
+    let site = CanarySite::start(Front::Haproxy, "", PROBE);
+    succeeded(&site.deploy(&["--version", "v1"]));
+    let ledger = site.ledger();
+    let out = site
+        .command()
+        .args(["--version", "v2", "--dry-run", "--pause-at", "30"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    for expected in [
+        "set server app/blue weight 90; set server app/blue state ready; set server app/green weight 10",
+        "would analyse v2 for 2s with Probe",
+        "would pause at 30%",
+        "set server app/green weight 1",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+    assert_eq!(site.green_share(), Some(0));
+    assert_eq!(site.ledger(), ledger);
+    assert!(!site.dir.path().join("run/green.pid").exists());
+}
