@@ -33,6 +33,7 @@ pub fn steps_table(steps: &[StepRecord]) -> String {
             let _ = write!(out, "\n```text\n{}\n```\n", o.replace("```", "'''"));
         }
     }
+    out.push_str(&crate::analysis::summary_table(steps));
     out
 }
 

@@ -349,9 +349,61 @@ pub fn wait(run: &Run, window: Duration, interrupt: Interrupt<'_>) -> Result<()>
     }
 }
 
+/// A Markdown table of the canary's analysis steps (`analysis at N%`) with their
+/// measurements and verdicts, for the step summary; empty when there were none.
+pub fn summary_table(steps: &[crate::run::StepRecord]) -> String {
+    let rows: Vec<String> = steps
+        .iter()
+        .filter(|s| s.name.starts_with("analysis at ") || s.name.starts_with("paused at "))
+        .map(|s| {
+            let result = s
+                .output
+                .as_deref()
+                .or(s.detail.as_deref())
+                .unwrap_or(s.status);
+            format!(
+                "| {} | {} |",
+                s.name.replace('|', "\\|"),
+                result.replace('|', "\\|").replace('\n', " ")
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    format!(
+        "\n#### Canary analysis\n\n| step | result |\n| --- | --- |\n{}\n",
+        rows.join("\n")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn summary_lists_each_analysed_step_with_its_numbers() {
+        let step = |name: &str, output: &str| crate::run::StepRecord {
+            name: name.into(),
+            status: "ok",
+            duration_ms: 1,
+            detail: None,
+            output: Some(output.into()),
+        };
+        let md = summary_table(&[
+            step("canary 10% to v2", ""),
+            step(
+                "analysis at 10%",
+                "probe analysis: error rate 0.00%, p95 3 ms, 90 samples → pass",
+            ),
+        ]);
+        assert!(
+            md.contains("| analysis at 10% | probe analysis: error rate 0.00%"),
+            "{md}"
+        );
+        assert!(!md.contains("canary 10%"), "{md}");
+        assert_eq!(summary_table(&[]), "");
+    }
 
     fn m(rate: f64, p95: f64, samples: u64) -> Measurement {
         Measurement {
