@@ -20,7 +20,7 @@ use crate::rules::Rules;
     version,
     about,
     long_about,
-    args_conflicts_with_subcommands = true
+    subcommand_precedence_over_arg = true
 )]
 pub struct Cli {
     /// Path to slipway.toml (default: ./slipway.toml, then ./.github/slipway.toml).

@@ -43,6 +43,19 @@ fn quality_gate_reads_the_recipe_thresholds() {
 }
 
 #[test]
+fn quality_gate_explain_accepts_the_config_flag_before_the_subcommand() {
+    // Regression: `quality-gate --config FILE explain` once read `explain` as a report path.
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("quality-gate"));
+    cmd.env_remove("CI")
+        .env_remove("GITHUB_ACTIONS")
+        .arg("--config")
+        .arg(recipe_config())
+        .arg("explain");
+    let text = assert_ok("quality-gate --config FILE explain", &mut cmd);
+    assert!(text.contains("coverage.line"), "{text}");
+}
+
+#[test]
 fn deploy_plans_both_recipe_environments() {
     for env in ["staging", "production"] {
         let dir = tempfile::tempdir().unwrap();
