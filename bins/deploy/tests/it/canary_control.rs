@@ -80,3 +80,29 @@ fn promote_without_a_running_deploy_says_so_and_exits_1() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no deploy is running in test"));
 }
+
+#[test]
+fn kill_9_mid_canary_then_the_next_deploy_puts_traffic_on_stable_first_and_succeeds() {
+    let site = CanarySite::start(Front::Haproxy, "", QUICK);
+    succeeded(&site.deploy(&["--version", "v1"]));
+    let mut child = site.background(&["--version", "v2", "--pause-at", "30"]);
+    wait_for("the canary to pause", 30, || site.paused());
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert_eq!(
+        site.green_share(),
+        Some(30),
+        "the dead canary left traffic split"
+    );
+    let d = succeeded(&site.deploy(&["--version", "v3", "--force"]));
+    let names: Vec<&str> = d["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names[1], "route all traffic to stable", "{names:?}");
+    assert_eq!(d["slot"], "green");
+    assert_eq!(site.serving().as_deref(), Some("v3"));
+    assert_eq!(site.ledger()["active"]["version"], "v3");
+}

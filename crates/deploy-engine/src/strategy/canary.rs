@@ -130,6 +130,28 @@ pub fn split(stable: &[Backend], canaries: &[Backend], pct: u32) -> Vec<Backend>
 fn steps(run: &Run, d: &mut Deployment<'_>, control: &Control) -> Result<()> {
     let config = d.env.canary.clone();
     let hosts: Vec<String> = d.targets.keys().cloned().collect();
+    // A canary that died (kill -9) leaves traffic split onto the slot this run is about to
+    // replace: put everything back on stable first, and make that the routing to restore.
+    if let Some(before) = d.before.clone() {
+        let stable: Vec<Backend> = before
+            .backends
+            .iter()
+            .filter(|b| d.targets.get(&b.host) != Some(&b.slot))
+            .cloned()
+            .map(|mut b| {
+                b.weight = 1;
+                b
+            })
+            .collect();
+        if !stable.is_empty() && stable.len() < before.backends.len() {
+            run.ui.warn(&format!(
+                "traffic is still split by an interrupted canary ({}): routing it all to stable first",
+                before.describe()
+            ));
+            d.route(run, "route all traffic to stable", stable.clone())?;
+            d.before = Some(crate::router::Routing::new(stable));
+        }
+    }
     for host in &hosts {
         d.start_and_check(run, host)?;
     }
