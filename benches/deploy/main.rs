@@ -204,12 +204,20 @@ fn ssh_overhead(hosts: usize) {
         .map(|s| std::fs::read_to_string(s.known_hosts()).unwrap())
         .collect();
     std::fs::write(&known, all).unwrap();
+    // One deploy key for every host, as in real fleets: authorise the first host's client key
+    // everywhere (ten IdentityFile options would exceed sshd's MaxAuthTries).
+    let key = std::fs::read_to_string(sshds[0].dir().join("id_ed25519.pub")).unwrap();
+    for s in &sshds[1..] {
+        let mut keys = std::fs::read_to_string(s.dir().join("authorized_keys")).unwrap();
+        keys.push_str(&key);
+        std::fs::write(s.dir().join("authorized_keys"), keys).unwrap();
+    }
     let config = SshConfig {
         known_hosts: Some(known.display().to_string()),
-        options: sshds
-            .iter()
-            .map(|s| format!("IdentityFile={}", s.identity_file().display()))
-            .collect(),
+        options: vec![format!(
+            "IdentityFile={}",
+            sshds[0].identity_file().display()
+        )],
         ..SshConfig::default()
     };
     let session = SshSession::new(&config).unwrap();
