@@ -72,15 +72,15 @@ impl CanaryConfig {
                 "{key}.step_duration: must be longer than 0s"
             )));
         }
-        self.check_pause(key)
+        self.check_pause(&format!("{key}.pause_at"))
     }
 
-    /// Checks `pause_at` (also after `--pause-at` set it).
+    /// Checks `pause_at` (also after `--pause-at` set it); `key` names it in errors.
     pub fn check_pause(&self, key: &str) -> std::result::Result<(), Failure> {
         if let Some(p) = self.pause_at {
             if p >= 100 || !self.steps.contains(&p) {
                 return Err(Failure::bad_input(format!(
-                    "{key}.pause_at: {p} must be one of the steps below 100 ({:?})",
+                    "{key}: {p} must be one of the steps below 100 ({:?})",
                     self.steps
                 )));
             }
