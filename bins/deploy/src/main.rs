@@ -14,3 +14,13 @@ fn main() -> ExitCode {
     let ui = Ui::detect();
     slipway_kit::exit::finish(&ui, cmd::run(&cli, &ui))
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        super::cmd::Cli::command().debug_assert();
+    }
+}
