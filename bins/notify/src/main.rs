@@ -3,13 +3,8 @@
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
-use slipway_kit::Ui;
 use slipway_notify::cli::Cli;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    slipway_kit::log::init(cli.verbose);
-    let ui = Ui::detect();
-    slipway_kit::exit::finish(&ui, slipway_notify::run(&cli, &ui))
+    slipway_kit::exit::main(|cli: &Cli| cli.verbose, slipway_notify::run)
 }

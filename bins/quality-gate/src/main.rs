@@ -2,19 +2,8 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use quality_gate::cli::Cli;
-use slipway_kit::Ui;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
-    };
-    slipway_kit::log::init(false);
-    let ui = Ui::detect();
-    slipway_kit::exit::finish(&ui, quality_gate::run::run(&cli, &ui))
+    slipway_kit::exit::main(|_: &Cli| false, quality_gate::run::run)
 }

@@ -5,14 +5,8 @@ mod cmd;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use slipway_kit::Ui;
-
 fn main() -> ExitCode {
-    let cli = cmd::Cli::parse();
-    slipway_kit::log::init(cli.verbose);
-    let ui = Ui::detect();
-    slipway_kit::exit::finish(&ui, cmd::run(&cli, &ui))
+    slipway_kit::exit::main(|cli: &cmd::Cli| cli.verbose, cmd::run)
 }
 
 #[cfg(test)]

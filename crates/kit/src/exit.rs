@@ -135,6 +135,29 @@ pub fn finish(ui: &crate::Ui, result: anyhow::Result<Exit>) -> std::process::Exi
     }
 }
 
+/// The whole `main` of a Slipway binary: parses the command line (usage errors exit 2,
+/// `--help` and `--version` exit 0), starts logging (`verbose(cli)` raises the level),
+/// detects the output mode, runs `run` and turns its result into the exit code.
+pub fn main<C: clap::Parser>(
+    verbose: impl Fn(&C) -> bool,
+    run: impl FnOnce(&C, &crate::Ui) -> anyhow::Result<Exit>,
+) -> std::process::ExitCode {
+    let cli = match C::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                Exit::BadInput.into()
+            } else {
+                Exit::Success.into()
+            };
+        }
+    };
+    crate::log::init(verbose(&cli));
+    let ui = crate::Ui::detect();
+    finish(&ui, run(&cli, &ui))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

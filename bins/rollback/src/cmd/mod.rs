@@ -25,6 +25,9 @@ use slipway_kit::{Exit, Failure, OutputArgs, Ui};
     long_about
 )]
 pub(crate) struct Cli {
+    /// Print this tool's version (`--version` names the version to deploy).
+    #[arg(short = 'V', long = "tool-version", action = clap::ArgAction::Version)]
+    pub(crate) tool_version: Option<bool>,
     /// Path to slipway.toml (default: ./slipway.toml, then ./.github/slipway.toml).
     #[arg(long, global = true, env = "SLIPWAY_CONFIG")]
     pub(crate) config: Option<PathBuf>,
