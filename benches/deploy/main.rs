@@ -241,7 +241,34 @@ fn ssh_overhead(hosts: usize) {
     let steady: Vec<f64> = (0..5).map(|_| step(&targets)).collect();
     println!("ssh, {hosts:>2} host(s): first step (handshakes) {first:>7.1}ms");
     stats(
-        &format!("ssh, {hosts:>2} host(s): one step on every host, multiplexed"),
+        &format!("ssh, {hosts:>2} host(s): one step, hosts one after another"),
+        steady,
+    );
+    // What the engine does for a per-host step: every host at once (Run::each_host).
+    let run = quiet_run();
+    let names: Vec<String> = (0..hosts).map(|i| format!("h{i}")).collect();
+    let engine_step = || {
+        let started = Instant::now();
+        let results = run.each_host("bench", &names, |host| {
+            let i: usize = host[1..].parse().unwrap();
+            run.step(&format!("true on {host}"), || {
+                run.exec_ok(
+                    &*targets[i],
+                    "true",
+                    "true",
+                    None,
+                    Duration::from_secs(30),
+                    slipway_deploy_engine::run::Mode::Change,
+                )
+                .map(|_| ())
+            })
+        });
+        assert!(results.iter().all(Result::is_ok));
+        started.elapsed().as_secs_f64() * 1000.0
+    };
+    let steady: Vec<f64> = (0..5).map(|_| engine_step()).collect();
+    stats(
+        &format!("ssh, {hosts:>2} host(s): one engine step, hosts at once"),
         steady,
     );
     let fresh: Vec<f64> = (0..3)

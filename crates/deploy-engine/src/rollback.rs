@@ -369,11 +369,16 @@ fn fast_path(
                 .detail("--force: the standby slot is not health-checked");
         } else {
             let health = Health::new(&env.health, &env.name);
-            for b in &backends {
-                run.step(&format!("health check {slot} on {}", b.host), || {
+            let results = run.each_host(&format!("health check {slot}"), &hosts, |host| {
+                let b = backends
+                    .iter()
+                    .find(|b| b.host == host)
+                    .ok_or_else(|| Error::failed(format!("no backend for {host}")))?;
+                run.step(&format!("health check {slot} on {host}"), || {
                     health.wait_healthy(run, b).map(|_| ())
-                })?;
-            }
+                })
+            });
+            results.into_iter().collect::<Result<Vec<()>, _>>()?;
         }
         run.checkpoint()?;
         run.step(&format!("switch traffic to {} ({slot})", plan.to), || {

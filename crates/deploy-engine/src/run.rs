@@ -2,7 +2,9 @@
 //! recorded for the JSON document. Every command goes through [`Run::exec`], which prints
 //! it instead of running it under `--dry-run` (reads still run: they touch nothing).
 
+use std::collections::HashMap;
 use std::sync::Mutex;
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -82,7 +84,10 @@ pub struct Run {
     /// Print every change instead of making it.
     pub dry_run: bool,
     steps: Mutex<Vec<StepRecord>>,
-    output: Mutex<Option<String>>,
+    /// Captured output per thread (per-host steps run on their own threads).
+    output: Mutex<HashMap<ThreadId, String>>,
+    /// Steps of per-host threads, held back to be printed in host order.
+    held: Mutex<HashMap<ThreadId, Vec<StepRecord>>>,
     cleaning: std::sync::atomic::AtomicBool,
 }
 
@@ -94,7 +99,8 @@ impl Run {
             cancel,
             dry_run,
             steps: Mutex::new(Vec::new()),
-            output: Mutex::new(None),
+            output: Mutex::new(HashMap::new()),
+            held: Mutex::new(HashMap::new()),
             cleaning: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -130,31 +136,164 @@ impl Run {
 
     /// Attaches output to the current step's record.
     pub fn capture(&self, text: &str) {
-        *self
-            .output
+        self.output
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(text.to_owned());
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(std::thread::current().id(), text.to_owned());
+    }
+
+    fn take_output(&self) -> Option<String> {
+        self.output
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&std::thread::current().id())
+    }
+
+    fn record<T>(&self, name: &str, started: Instant, result: &Result<T>) -> StepRecord {
+        let (status, detail) = match result {
+            Ok(_) if self.dry_run => ("planned", None),
+            Ok(_) => ("ok", None),
+            Err(Error::Cancelled) => ("cancelled", Some("cancelled by a signal".to_owned())),
+            Err(e) => ("failed", Some(e.to_string())),
+        };
+        StepRecord {
+            name: name.to_owned(),
+            status,
+            duration_ms: started.elapsed().as_millis() as u64,
+            detail,
+            output: self.take_output(),
+        }
+    }
+
+    /// Prints a step finished on another thread and adds it to the document.
+    fn emit(&self, record: StepRecord) {
+        let line = || {
+            let ms = u128::from(record.duration_ms);
+            match &record.detail {
+                None => self.ui.success(&format!(
+                    "{} ({})",
+                    record.name,
+                    slipway_kit::ui::format_ms(ms)
+                )),
+                Some(why) => self.ui.info(&format!(
+                    "✗ {} ({}): {why}",
+                    record.name,
+                    slipway_kit::ui::format_ms(ms)
+                )),
+            }
+        };
+        if self.ui.is_ci() {
+            self.ui.group(&record.name, line);
+        } else {
+            line();
+        }
+        self.steps
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(record);
+    }
+
+    /// Runs `work` for every host at once, one thread per host, and returns the results
+    /// in host order. Steps taken on those threads are held back and printed in host
+    /// order once all are done, so the output reads as if the hosts went one by one.
+    /// Under `--dry-run`, or with one host, the hosts go one after another (the planned
+    /// commands print in a fixed order) and the first failure stops the rest.
+    pub fn each_host<T: Send>(
+        &self,
+        title: &str,
+        hosts: &[String],
+        work: impl Fn(&str) -> Result<T> + Sync,
+    ) -> Vec<Result<T>> {
+        if self.dry_run || hosts.len() < 2 {
+            let mut results = Vec::new();
+            for host in hosts {
+                let result = work(host);
+                let failed = result.is_err();
+                results.push(result);
+                if failed {
+                    break;
+                }
+            }
+            return results;
+        }
+        self.ui
+            .info(&format!("▸ {title} on {} hosts at once", hosts.len()));
+        let work = &work;
+        let outcomes: Vec<(Result<T>, Vec<StepRecord>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = hosts
+                .iter()
+                .map(|host| {
+                    scope.spawn(move || {
+                        let me = std::thread::current().id();
+                        self.held
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .insert(me, Vec::new());
+                        let result = work(host);
+                        let _ = self.take_output();
+                        let held = self
+                            .held
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .remove(&me)
+                            .unwrap_or_default();
+                        (result, held)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .zip(hosts)
+                .map(|(handle, host)| {
+                    handle.join().unwrap_or_else(|_| {
+                        (
+                            Err(Error::failed(format!("the step on {host} panicked"))),
+                            Vec::new(),
+                        )
+                    })
+                })
+                .collect()
+        });
+        outcomes
+            .into_iter()
+            .map(|(result, held)| {
+                for record in held {
+                    self.emit(record);
+                }
+                result
+            })
+            .collect()
     }
 
     /// Runs `work` as a named step: a `::group::` in CI, a live line with elapsed time on a
     /// terminal, and a record for the document.
     pub fn step<T>(&self, name: &str, work: impl FnOnce() -> Result<T>) -> Result<T> {
+        let me = std::thread::current().id();
+        let held = self
+            .held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains_key(&me);
+        if held {
+            let started = Instant::now();
+            let result = work();
+            let record = self.record(name, started, &result);
+            if let Some(list) = self
+                .held
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get_mut(&me)
+            {
+                list.push(record);
+            }
+            return result;
+        }
         let body = || {
             let step = self.ui.step(name);
             let started = Instant::now();
             let result = work();
-            let output = self
-                .output
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .take();
-            let (status, detail) = match &result {
-                Ok(_) if self.dry_run => ("planned", None),
-                Ok(_) => ("ok", None),
-                Err(Error::Cancelled) => ("cancelled", Some("cancelled by a signal".to_owned())),
-                Err(e) => ("failed", Some(e.to_string())),
-            };
-            match &detail {
+            let record = self.record(name, started, &result);
+            match &record.detail {
                 None => {
                     step.done();
                 }
@@ -165,13 +304,7 @@ impl Run {
             self.steps
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push(StepRecord {
-                    name: name.to_owned(),
-                    status,
-                    duration_ms: started.elapsed().as_millis() as u64,
-                    detail,
-                    output,
-                });
+                .push(record);
             result
         };
         if self.ui.is_ci() {
@@ -236,5 +369,65 @@ impl Run {
                 format!("{what} on {} exited with {code}: {text}", target.name())
             }))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(dry_run: bool) -> Run {
+        Run::new(Ui::detect().quiet(true), Cancel::new(), dry_run)
+    }
+
+    fn hosts() -> Vec<String> {
+        ["h1", "h2", "h3"].map(String::from).to_vec()
+    }
+
+    #[test]
+    fn hosts_run_at_once_and_their_steps_are_recorded_in_host_order() {
+        let run = run(false);
+        let barrier = std::sync::Barrier::new(3);
+        let results = run.each_host("work", &hosts(), |host| {
+            // Every host waits for the others: this only returns if they run at once.
+            barrier.wait();
+            if host == "h1" {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            run.step(&format!("work on {host}"), || {
+                run.capture(&format!("out of {host}"));
+                if host == "h2" {
+                    Err(Error::failed("work on h2 exited with 1"))
+                } else {
+                    Ok(host.len())
+                }
+            })
+        });
+        assert!(results[0].is_ok() && results[2].is_ok());
+        assert_eq!(
+            results[1].as_ref().unwrap_err().to_string(),
+            "work on h2 exited with 1"
+        );
+        let steps = run.steps();
+        let names: Vec<&str> = steps.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["work on h1", "work on h2", "work on h3"]);
+        assert_eq!(steps[1].status, "failed");
+        assert_eq!(steps[2].output.as_deref(), Some("out of h3"));
+    }
+
+    #[test]
+    fn dry_run_goes_host_by_host_and_stops_at_the_first_failure() {
+        let run = run(true);
+        let order = Mutex::new(Vec::new());
+        let results = run.each_host("work", &hosts(), |host| {
+            order.lock().unwrap().push(host.to_owned());
+            if host == "h2" {
+                Err(Error::failed("h2 refused"))
+            } else {
+                Ok(())
+            }
+        });
+        assert_eq!(results.len(), 2);
+        assert_eq!(*order.lock().unwrap(), ["h1", "h2"]);
     }
 }

@@ -163,8 +163,35 @@ impl<'a> Deployment<'a> {
             .with("url", self.env.url.as_deref().unwrap_or(""))
     }
 
-    /// Cleans the new slot on `host`, starts the version there and waits until it is healthy.
-    pub fn start_and_check(&mut self, run: &Run, host: &str) -> Result<()> {
+    /// Cleans the new slot on every host of `hosts`, starts the version there and waits
+    /// until it is healthy; the hosts go at once ([`Run::each_host`]). Fails with the first
+    /// failure in host order; every host started is remembered for [`Deployment::restore`].
+    pub fn start_and_check(&mut self, run: &Run, hosts: &[String]) -> Result<()> {
+        run.checkpoint()?;
+        let started = std::sync::Mutex::new(Vec::new());
+        let this = &*self;
+        let title = match this.slot() {
+            Some(slot) => format!("start {} in {slot}", this.version),
+            None => format!("start {}", this.version),
+        };
+        let results = run.each_host(&title, hosts, |host| {
+            this.start_and_check_one(run, host, &started)
+        });
+        let started = started
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Host order, whatever order the threads finished in.
+        self.started
+            .extend(hosts.iter().filter(|h| started.contains(*h)).cloned());
+        results.into_iter().collect::<Result<Vec<()>>>().map(|_| ())
+    }
+
+    fn start_and_check_one(
+        &self,
+        run: &Run,
+        host: &str,
+        started: &std::sync::Mutex<Vec<String>>,
+    ) -> Result<()> {
         run.checkpoint()?;
         let slot = self.targets[host].clone();
         run.step(
@@ -174,7 +201,10 @@ impl<'a> Deployment<'a> {
                     run.ui
                         .detail(&format!("cleaning {slot} on {host} before the start: {e}"));
                 }
-                self.started.push(host.to_owned());
+                started
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(host.to_owned());
                 self.platform.start(run, host, &slot, &self.version)
             },
         )?;
@@ -265,17 +295,28 @@ impl<'a> Deployment<'a> {
         if self.env.keep_previous {
             return Ok(());
         }
-        for host in self.targets.keys() {
-            if let Some(old) = self.old_backend(host) {
-                if old.slot != self.targets[host] {
-                    run.step(
-                        &format!("stop {} in {} on {host}", old.version, old.slot),
-                        || self.platform.stop(run, host, &old.slot, &old.version),
-                    )?;
-                }
-            }
-        }
-        Ok(())
+        let retired: Vec<(String, Backend)> = self
+            .targets
+            .iter()
+            .filter_map(|(host, slot)| {
+                self.old_backend(host)
+                    .filter(|old| &old.slot != slot)
+                    .map(|old| (host.clone(), old))
+            })
+            .collect();
+        let hosts: Vec<String> = retired.iter().map(|(h, _)| h.clone()).collect();
+        let results = run.each_host("stop the previous version", &hosts, |host| {
+            let old = retired
+                .iter()
+                .find(|(h, _)| h == host)
+                .map(|(_, b)| b)
+                .ok_or_else(|| Error::failed(format!("no previous slot on {host}")))?;
+            run.step(
+                &format!("stop {} in {} on {host}", old.version, old.slot),
+                || self.platform.stop(run, host, &old.slot, &old.version),
+            )
+        });
+        results.into_iter().collect::<Result<Vec<()>>>().map(|_| ())
     }
 
     /// Puts traffic back where it was and stops what this run started. Never stopped by
@@ -301,17 +342,21 @@ impl<'a> Deployment<'a> {
                 }
             }
         }
-        let mut failures = Vec::new();
-        for host in std::mem::take(&mut self.started) {
-            let slot = self.targets[&host].clone();
-            let result = run.step(
-                &format!("stop {} in {slot} on {host}", self.version),
-                || self.platform.stop(run, &host, &slot, &self.version),
-            );
-            if let Err(e) = result {
-                failures.push(e.to_string());
-            }
-        }
+        let started = std::mem::take(&mut self.started);
+        let this = &*self;
+        // Every host is stopped even when one fails: failures come back as values.
+        let failures: Vec<String> = run
+            .each_host(&format!("stop {}", this.version), &started, |host| {
+                let slot = &this.targets[host];
+                let result = run.step(
+                    &format!("stop {} in {slot} on {host}", this.version),
+                    || this.platform.stop(run, host, slot, &this.version),
+                );
+                Ok(result.err().map(|e| e.to_string()))
+            })
+            .into_iter()
+            .filter_map(|r| r.unwrap_or_else(|e| Some(e.to_string())))
+            .collect();
         if failures.is_empty() {
             Ok(())
         } else {

@@ -17,9 +17,7 @@ impl Strategy for BlueGreen {
 
     fn execute(&self, run: &Run, d: &mut Deployment<'_>) -> Result<()> {
         let hosts: Vec<String> = d.targets.keys().cloned().collect();
-        for host in &hosts {
-            d.start_and_check(run, host)?;
-        }
+        d.start_and_check(run, &hosts)?;
         d.smoke_before_switch(run)?;
         let backends = hosts.iter().map(|h| d.new_backend(h)).collect();
         let slot = d.slot().unwrap_or("the new slots").to_owned();

@@ -152,9 +152,7 @@ fn steps(run: &Run, d: &mut Deployment<'_>, control: &Control) -> Result<()> {
             d.before = Some(crate::router::Routing::new(stable));
         }
     }
-    for host in &hosts {
-        d.start_and_check(run, host)?;
-    }
+    d.start_and_check(run, &hosts)?;
     d.smoke_before_switch(run)?;
     let canaries: Vec<Backend> = hosts.iter().map(|h| d.new_backend(h)).collect();
     let stable: Vec<Backend> = hosts.iter().filter_map(|h| d.old_backend(h)).collect();

@@ -28,9 +28,7 @@ impl Strategy for Rolling {
             if !remaining.is_empty() && d.before.is_some() {
                 d.route(run, &format!("take {names} out of rotation"), remaining)?;
             }
-            for host in batch {
-                d.start_and_check(run, host)?;
-            }
+            d.start_and_check(run, batch)?;
             done.extend(batch.iter().cloned());
             let serving_now = serving(d, &hosts, &[], &done);
             d.route(
