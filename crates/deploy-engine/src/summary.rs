@@ -1,8 +1,28 @@
-//! Markdown for the workflow's step summary: a table of steps with their timings.
+//! How a finished run is reported: the step summary's table of steps with their timings,
+//! and the one-line error a failed deploy or rollback ends with.
 
 use std::fmt::Write as _;
 
+use slipway_kit::{Exit, Failure};
+
 use crate::run::StepRecord;
+
+/// The error a failed deploy or rollback ends with: `SUBJECT STATUS: ERROR — state: STATE`,
+/// with the run's exit code and help.
+pub fn failure(
+    subject: &str,
+    status: &str,
+    error: Option<&str>,
+    state: Option<&str>,
+    exit: Exit,
+    help: Option<String>,
+) -> Failure {
+    let mut cause = format!("{subject} {status}: {}", error.unwrap_or("unknown error"));
+    if let Some(state) = state {
+        let _ = write!(cause, " — state: {state}");
+    }
+    Failure { exit, cause, help }
+}
 
 /// `| step | status | time |` rows, with failures' details.
 pub fn steps_table(steps: &[StepRecord]) -> String {

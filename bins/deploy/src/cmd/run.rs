@@ -1,7 +1,5 @@
 //! `deploy --environment NAME --version V`: the deploy itself.
 
-use std::fmt::Write as _;
-
 use slipway_config::ConfigFile;
 use slipway_deploy_engine::cancel::Cancel;
 use slipway_deploy_engine::config::{StrategyKind, check_version};
@@ -98,23 +96,14 @@ pub(crate) fn deploy(
         }
         return Ok(Exit::Success);
     }
-    let mut cause = format!(
-        "deploy of {} to {} {}: {}",
-        doc.version,
-        doc.environment,
-        doc.status,
-        doc.error.as_deref().unwrap_or("unknown error")
+    let subject = format!("deploy of {} to {}", doc.version, doc.environment);
+    let failure = summary::failure(
+        &subject,
+        &doc.status,
+        doc.error.as_deref(),
+        doc.state.as_deref(),
+        outcome.exit,
+        outcome.help,
     );
-    if let Some(state) = &doc.state {
-        let _ = write!(cause, " — state: {state}");
-    }
-    let mut failure = Failure {
-        exit: outcome.exit,
-        cause,
-        help: None,
-    };
-    if let Some(h) = outcome.help {
-        failure = failure.help(h);
-    }
     Err(failure.into())
 }

@@ -1,6 +1,5 @@
 //! `rollback --environment NAME [--version V]`: the rollback itself, after confirmation.
 
-use std::fmt::Write as _;
 use std::io::{BufRead as _, IsTerminal as _};
 
 use slipway_deploy_engine::cancel::Cancel;
@@ -104,23 +103,18 @@ pub(crate) fn rollback(
         }
         return Ok(Exit::Success);
     }
-    let mut cause = format!(
-        "rollback of {} to {} {}: {}",
+    let subject = format!(
+        "rollback of {} to {}",
         doc.environment,
-        doc.to.as_deref().unwrap_or("-"),
-        doc.status,
-        doc.error.as_deref().unwrap_or("unknown error")
+        doc.to.as_deref().unwrap_or("-")
     );
-    if let Some(state) = &doc.state {
-        let _ = write!(cause, " — state: {state}");
-    }
-    let mut failure = Failure {
-        exit: outcome.exit,
-        cause,
-        help: None,
-    };
-    if let Some(h) = outcome.help {
-        failure = failure.help(h);
-    }
+    let failure = summary::failure(
+        &subject,
+        &doc.status,
+        doc.error.as_deref(),
+        doc.state.as_deref(),
+        outcome.exit,
+        outcome.help,
+    );
     Err(failure.into())
 }
