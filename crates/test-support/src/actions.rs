@@ -1,7 +1,7 @@
 //! A GitHub Actions environment for running Slipway's binaries in tests.
 //!
 //! [`clean_env`] removes what the machine running the tests may have set
-//! (`CI`, `GITHUB_*`, `RUNNER_*`, `ACTIONS_*`, `SLIPWAY_LOG`, `RUST_LOG`,
+//! (`CI`, `GITHUB_*`, `RUNNER_*`, `ACTIONS_*`, `INPUT_*`, `SLIPWAY_*`, `RUST_LOG`,
 //! `NO_COLOR`, `FORCE_COLOR`), so a test behaves the same on a laptop and
 //! in CI. [`ActionsEnv`] then sets what a runner would: the context
 //! variables and the files behind `$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`,
@@ -28,7 +28,7 @@ use std::process::Command;
 use tempfile::TempDir;
 
 /// Prefixes of the variables [`clean_env`] removes.
-const CLEARED_PREFIXES: [&str; 4] = ["GITHUB_", "RUNNER_", "ACTIONS_", "INPUT_"];
+const CLEARED_PREFIXES: [&str; 5] = ["GITHUB_", "RUNNER_", "ACTIONS_", "INPUT_", "SLIPWAY_"];
 /// Whole names [`clean_env`] removes.
 const CLEARED_NAMES: [&str; 7] = [
     "CI",

@@ -7,16 +7,9 @@ use slipway_deploy_engine::testing::{ENV, Site};
 
 /// `deploy --config SITE --environment test ARGS`, without CI or GitHub variables.
 pub(crate) fn deploy(site: &Site) -> Command {
-    let mut cmd = Command::cargo_bin("deploy").unwrap();
-    for (k, _) in std::env::vars() {
-        if k == "CI"
-            || k.starts_with("GITHUB_")
-            || k.starts_with("RUNNER_")
-            || k.starts_with("SLIPWAY_")
-        {
-            cmd.env_remove(k);
-        }
-    }
+    let mut std_cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("deploy"));
+    slipway_test_support::actions::clean_env(&mut std_cmd);
+    let mut cmd = Command::from_std(std_cmd);
     cmd.current_dir(site.path())
         .env("NO_COLOR", "1")
         .args(["--config"])
@@ -69,15 +62,7 @@ pub(crate) fn stderr(out: &Output) -> String {
 /// The same command as a std `Command`, for runs in the background.
 pub(crate) fn deploy_background(site: &Site, args: &[&str]) -> std::process::Child {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("deploy"));
-    for (k, _) in std::env::vars() {
-        if k == "CI"
-            || k.starts_with("GITHUB_")
-            || k.starts_with("RUNNER_")
-            || k.starts_with("SLIPWAY_")
-        {
-            cmd.env_remove(k);
-        }
-    }
+    slipway_test_support::actions::clean_env(&mut cmd);
     cmd.current_dir(site.path())
         .env("NO_COLOR", "1")
         .arg("--config")

@@ -34,16 +34,9 @@ pub(crate) fn history(site: &Site, versions: &[&str]) {
 
 /// `rollback --config SITE --environment test`, without CI or GitHub variables.
 pub(crate) fn rollback(site: &Site) -> Command {
-    let mut cmd = Command::cargo_bin("rollback").unwrap();
-    for (k, _) in std::env::vars() {
-        if k == "CI"
-            || k.starts_with("GITHUB_")
-            || k.starts_with("RUNNER_")
-            || k.starts_with("SLIPWAY_")
-        {
-            cmd.env_remove(k);
-        }
-    }
+    let mut std_cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("rollback"));
+    slipway_test_support::actions::clean_env(&mut std_cmd);
+    let mut cmd = Command::from_std(std_cmd);
     cmd.current_dir(site.path())
         .env("NO_COLOR", "1")
         .arg("--config")
