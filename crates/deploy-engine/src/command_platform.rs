@@ -93,7 +93,7 @@ impl CommandConfig {
                 ))
                 .help("it gets {backends}, {weights} and {versions}, and the routing as JSON on stdin"));
             };
-            if let Some(p) = unknown(route) {
+            if let Some(p) = crate::template::unknown_placeholder_among(route, ROUTE_VARIABLES) {
                 return Err(Failure::bad_input(format!(
                     "{key}.route: unknown placeholder {{{p}}}"
                 ))
@@ -102,24 +102,6 @@ impl CommandConfig {
         }
         Ok(())
     }
-}
-
-fn unknown(template: &str) -> Option<String> {
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        let after = &rest[open + 1..];
-        if let Some(close) = after.find('}') {
-            let name = &after[..close];
-            if !name.is_empty()
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                && !ROUTE_VARIABLES.contains(&name)
-            {
-                return Some(name.to_owned());
-            }
-        }
-        rest = after;
-    }
-    None
 }
 
 /// The `command` platform: this machine runs every phase.

@@ -59,6 +59,13 @@ impl Vars {
 /// The first `{name}` in `template` that is not one of [`VARIABLES`], if any. Shell
 /// constructs such as `${HOME}` or `{a,b}` are not placeholders and pass.
 pub fn unknown_placeholder(template: &str) -> Option<String> {
+    unknown_placeholder_among(template, VARIABLES)
+}
+
+/// The first `{name}` in `template` that is not one of `allowed`, if any: the same rule as
+/// [`unknown_placeholder`] for templates with their own placeholders (PromQL queries,
+/// route commands). PromQL's label matchers (`{code=~"5.."}`) are not names and pass.
+pub fn unknown_placeholder_among(template: &str, allowed: &[&str]) -> Option<String> {
     let bytes = template.as_bytes();
     let mut i = 0;
     while let Some(open) = template[i..].find('{').map(|o| o + i) {
@@ -71,7 +78,7 @@ pub fn unknown_placeholder(template: &str) -> Option<String> {
             let name = &after[..close];
             if !name.is_empty()
                 && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-                && !VARIABLES.contains(&name)
+                && !allowed.contains(&name)
             {
                 return Some(name.to_owned());
             }

@@ -78,7 +78,7 @@ impl PrometheusConfig {
             ("p95", &self.p95),
             ("samples", &self.samples),
         ] {
-            if let Some(p) = unknown_query_placeholder(query) {
+            if let Some(p) = crate::template::unknown_placeholder_among(query, QUERY_VARIABLES) {
                 return Err(Failure::bad_input(format!(
                     "{key}.{name}: unknown placeholder {{{p}}}"
                 ))
@@ -87,26 +87,6 @@ impl PrometheusConfig {
         }
         Ok(())
     }
-}
-
-/// The first `{name}` of plain letters that is not a query placeholder. PromQL's own
-/// braces (`{code=~"5.."}`) contain `=` and are left alone.
-fn unknown_query_placeholder(query: &str) -> Option<String> {
-    let mut rest = query;
-    while let Some(open) = rest.find('{') {
-        let after = &rest[open + 1..];
-        if let Some(close) = after.find('}') {
-            let name = &after[..close];
-            if !name.is_empty()
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                && !QUERY_VARIABLES.contains(&name)
-            {
-                return Some(name.to_owned());
-            }
-        }
-        rest = after;
-    }
-    None
 }
 
 /// Percent-encodes a query-string value.
