@@ -257,7 +257,8 @@ pub fn entry(
         started_at: ledger::now(),
         finished_at: None,
         actor: crate::lock::actor(),
-        commit: ctx.sha.clone().filter(|s| !s.is_empty()),
+        commit: ledger::current_commit(),
+        switched_at: None,
         run_url: ctx.run_url(),
         reason,
     }
@@ -333,12 +334,24 @@ pub fn move_to(
         };
     }
     let result = strategy.execute(run, &mut d);
+    let switched_at = d.switched_at.clone();
     let finish = |ledger: &mut Ledger, status: Status, why: Option<String>| {
         if let Some(e) = ledger.entry_mut(id) {
             e.status = status;
             e.finished_at = Some(ledger::now());
+            e.switched_at.clone_from(&switched_at);
             if why.is_some() {
                 e.reason = why;
+            }
+        }
+    };
+    let archive = |ledger: &Ledger| {
+        if let Some(e) = ledger.history.iter().find(|e| e.id == id) {
+            if let Err(err) = parts.ledger.append_archive(run, e) {
+                run.ui.warn(&format!(
+                    "could not append the run to the deploy history {}: {err}",
+                    parts.ledger.archive_path()
+                ));
             }
         }
     };
@@ -366,6 +379,7 @@ pub fn move_to(
                     "the new version serves, but the ledger could not be written: {e}"
                 ));
             }
+            archive(ledger);
             Moved {
                 status: Status::Succeeded,
                 slot,
@@ -415,6 +429,7 @@ pub fn move_to(
                         run.ui
                             .warn(&format!("could not record the failure in the ledger: {e}"));
                     }
+                    archive(ledger);
                     Moved {
                         status,
                         slot,
@@ -434,6 +449,7 @@ pub fn move_to(
                         run.ui
                             .warn(&format!("could not record the failure in the ledger: {e}"));
                     }
+                    archive(ledger);
                     Moved {
                         status: Status::Failed,
                         slot,
@@ -540,6 +556,10 @@ pub fn deploy(run: &Run, parts: &Parts, request: &Request) -> Outcome {
     let prepared = (|| -> Result<(Ledger, Option<Routing>, Option<Active>), Error> {
         let mut ledger = parts.ledger.load(run)?;
         for e in ledger.mark_interrupted() {
+            if let Err(err) = parts.ledger.append_archive(run, &e) {
+                run.ui
+                    .warn(&format!("could not append to the deploy history: {err}"));
+            }
             run.ui.warn(&format!(
                 "the {} of {} started {} by {} was interrupted (its process died); the router was never moved to an unchecked slot",
                 e.kind, e.version, e.started_at, e.actor

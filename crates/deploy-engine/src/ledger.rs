@@ -1,6 +1,13 @@
 //! The ledger: an environment's history (version, slot, status, times, actor, commit, run
 //! URL) and what each slot runs, kept with the platform as `STATE_DIR/ledger.json` on the
-//! primary host, written atomically (temporary file, then rename) and capped.
+//! primary host, written atomically (temporary file, then rename) and capped at the
+//! environment's `history` entries (50 by default).
+//!
+//! Beside it, `STATE_DIR/history.jsonl` is the long history `deploy metrics` reads: one
+//! compact line per finished run, appended when the run ends. It keeps the newest
+//! [`ARCHIVE_KEEP`] runs (a year of daily deploys many times over); when an append takes it
+//! past [`ARCHIVE_KEEP`] + [`ARCHIVE_SLACK`] lines, the oldest lines are dropped down to
+//! [`ARCHIVE_KEEP`] in one atomic rewrite. Nothing else ever rewrites it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,6 +21,12 @@ use crate::shell::{Target, quote};
 /// The ledger file's schema id.
 pub const SCHEMA: &str = "slipway.ledger/v1";
 const TIMEOUT: Duration = Duration::from_secs(60);
+/// Finished runs `history.jsonl` keeps.
+pub const ARCHIVE_KEEP: usize = 10_000;
+/// Lines beyond [`ARCHIVE_KEEP`] tolerated before the oldest are pruned.
+pub const ARCHIVE_SLACK: usize = 1_000;
+/// Longest `reason` kept in a `history.jsonl` line.
+const ARCHIVE_REASON_CHARS: usize = 200;
 
 /// How a deploy or rollback ended (or that it has not).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,8 +83,11 @@ pub struct Entry {
     pub finished_at: Option<String>,
     /// Who ran it (`GITHUB_ACTOR` or the local user).
     pub actor: String,
-    /// The commit (`GITHUB_SHA`), when known.
+    /// The commit deployed: `GITHUB_SHA`, else `git rev-parse HEAD` where the run started.
     pub commit: Option<String>,
+    /// RFC 3339: when traffic first reached the new version (absent: it never did).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub switched_at: Option<String>,
     /// The workflow run, when known.
     pub run_url: Option<String>,
     /// Why (rollbacks), or what went wrong.
@@ -162,6 +178,51 @@ impl Ledger {
     }
 }
 
+impl Entry {
+    /// The compact form kept in `history.jsonl`: one line, `reason` shortened.
+    pub fn archive_line(&self) -> String {
+        let mut e = self.clone();
+        if let Some(r) = &mut e.reason {
+            if r.chars().count() > ARCHIVE_REASON_CHARS {
+                *r = r.chars().take(ARCHIVE_REASON_CHARS).collect::<String>() + "…";
+            }
+        }
+        serde_json::to_string(&e).unwrap_or_default()
+    }
+}
+
+/// Merges the ledger's entries with the archive's (`history.jsonl` lines), each run once
+/// (the ledger's copy wins), oldest first by start time.
+pub fn merge_history(ledger: &[Entry], archive: Vec<Entry>) -> Vec<Entry> {
+    let mut ids: std::collections::HashSet<String> = ledger.iter().map(|e| e.id.clone()).collect();
+    let mut all: Vec<Entry> = archive
+        .into_iter()
+        .filter(|e| ids.insert(e.id.clone()))
+        .collect();
+    all.extend(ledger.iter().cloned());
+    all.sort_by(|a, b| a.started_at.cmp(&b.started_at));
+    all
+}
+
+/// The commit this run deploys: `GITHUB_SHA` when set, else `git rev-parse HEAD` in the
+/// current directory, else none (not in a repository).
+pub fn current_commit() -> Option<String> {
+    if let Some(sha) = std::env::var("GITHUB_SHA")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+    {
+        return Some(sha.trim().to_owned());
+    }
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "--verify", "--quiet", "HEAD"])
+        .stderr(std::process::Stdio::null())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let sha = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    (out.status.success() && !sha.is_empty()).then_some(sha)
+}
+
 /// RFC 3339 now, in UTC.
 pub fn now() -> String {
     time::OffsetDateTime::now_utc()
@@ -175,6 +236,8 @@ pub struct Store {
     target: Arc<dyn Target>,
     dir: String,
     environment: String,
+    archive_keep: usize,
+    archive_slack: usize,
 }
 
 impl std::fmt::Debug for Store {
@@ -192,12 +255,97 @@ impl Store {
             target,
             dir: dir.trim_end_matches('/').to_owned(),
             environment: environment.to_owned(),
+            archive_keep: ARCHIVE_KEEP,
+            archive_slack: ARCHIVE_SLACK,
         }
+    }
+
+    /// Keeps `keep` runs in `history.jsonl`, pruning once it passes `keep + slack` lines
+    /// (defaults [`ARCHIVE_KEEP`] and [`ARCHIVE_SLACK`]).
+    #[must_use]
+    pub fn archive_limits(mut self, keep: usize, slack: usize) -> Self {
+        self.archive_keep = keep.max(1);
+        self.archive_slack = slack;
+        self
     }
 
     /// `DIR/ledger.json`, for messages.
     pub fn path(&self) -> String {
         format!("{}/ledger.json", self.dir)
+    }
+
+    /// `DIR/history.jsonl`, for messages.
+    pub fn archive_path(&self) -> String {
+        format!("{}/history.jsonl", self.dir)
+    }
+
+    /// Appends a finished run to `history.jsonl`, pruning the oldest lines down to
+    /// [`ARCHIVE_KEEP`] when it has grown past [`ARCHIVE_KEEP`] + [`ARCHIVE_SLACK`].
+    /// Runs under the environment's lock, so appends never interleave.
+    pub fn append_archive(&self, run: &Run, entry: &Entry) -> Result<()> {
+        if run.dry_run {
+            return Ok(());
+        }
+        let mut line = entry.archive_line();
+        line.push('\n');
+        let dir = quote(&self.dir);
+        let path = quote(&self.archive_path());
+        let tmp = quote(&format!("{}/.history.jsonl.tmp", self.dir));
+        let script = format!(
+            "mkdir -p {dir} && {{ [ ! -s {path} ] || [ -z \"$(tail -c 1 {path})\" ] || echo >> {path}; }} && \
+             cat >> {path} && n=$(wc -l < {path}) && \
+             if [ \"$n\" -gt {limit} ]; then tail -n {keep} {path} > {tmp}.$$ && mv -f {tmp}.$$ {path}; fi",
+            limit = self.archive_keep + self.archive_slack,
+            keep = self.archive_keep,
+        );
+        run.exec_ok(
+            &*self.target,
+            "appending to the deploy history",
+            &script,
+            Some(line.as_bytes()),
+            TIMEOUT,
+            Mode::Cleanup,
+        )?;
+        Ok(())
+    }
+
+    /// Reads `history.jsonl` (empty when there is none). A line that is not a valid entry
+    /// (a torn last line after a crash) is skipped with a warning naming its number.
+    pub fn load_archive(&self, run: &Run) -> Result<Vec<Entry>> {
+        let script = format!("cat {} 2>/dev/null || true", quote(&self.archive_path()));
+        let out = run.exec(&*self.target, &script, None, TIMEOUT, Mode::Read)?;
+        if !out.success() {
+            return Err(Error::failed(format!(
+                "cannot read the deploy history {} on {}: {}",
+                self.archive_path(),
+                self.target.name(),
+                out.combined()
+            )));
+        }
+        let mut entries = Vec::new();
+        for (n, line) in out.stdout.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<Entry>(line) {
+                Ok(e) => entries.push(e),
+                Err(e) => run.ui.warn(&format!(
+                    "{} on {}: line {} is not a history entry ({e}); skipped",
+                    self.archive_path(),
+                    self.target.name(),
+                    n + 1
+                )),
+            }
+        }
+        Ok(entries)
+    }
+
+    /// Every recorded run of the environment, oldest first: the ledger's entries and the
+    /// archive's, each once.
+    pub fn load_all(&self, run: &Run) -> Result<Vec<Entry>> {
+        let ledger = self.load(run)?;
+        let archive = self.load_archive(run)?;
+        Ok(merge_history(&ledger.history, archive))
     }
 
     /// Reads the ledger (empty when there is none yet).
@@ -271,6 +419,7 @@ mod tests {
             finished_at: None,
             actor: "tester".into(),
             commit: None,
+            switched_at: None,
             run_url: None,
             reason: None,
         }
@@ -307,6 +456,76 @@ mod tests {
         }
         let ids: Vec<&str> = l.history.iter().map(|e| e.id.as_str()).collect();
         assert_eq!(ids, ["4", "3", "2"]);
+    }
+
+    #[test]
+    fn archive_appends_one_line_per_run_and_prunes_the_oldest_past_the_slack() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("staging").display().to_string();
+        let store =
+            Store::new(Arc::new(crate::shell::Local), &state, "staging").archive_limits(3, 2);
+        let run = Run::new(
+            slipway_kit::Ui::detect().quiet(true),
+            crate::cancel::Cancel::new(),
+            false,
+        );
+        assert!(store.load_archive(&run).unwrap().is_empty());
+        let ids = |store: &Store| -> Vec<String> {
+            store
+                .load_archive(&run)
+                .unwrap()
+                .into_iter()
+                .map(|e| e.id)
+                .collect()
+        };
+        for i in 1..=5 {
+            let mut e = entry(&i.to_string(), &format!("v{i}"), Status::Succeeded);
+            e.reason = Some("x".repeat(500));
+            store.append_archive(&run, &e).unwrap();
+        }
+        assert_eq!(
+            ids(&store),
+            ["1", "2", "3", "4", "5"],
+            "within keep + slack"
+        );
+        let first = &store.load_archive(&run).unwrap()[0];
+        assert_eq!(
+            first.reason.as_ref().unwrap().chars().count(),
+            ARCHIVE_REASON_CHARS + 1,
+            "reason shortened, with an ellipsis"
+        );
+        store
+            .append_archive(&run, &entry("6", "v6", Status::RolledBack))
+            .unwrap();
+        assert_eq!(ids(&store), ["4", "5", "6"], "pruned to the newest 3");
+        assert_eq!(
+            std::fs::read_dir(&state).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
+        // A torn last line (a crash mid-append) is skipped, the rest still read.
+        let path = dir.path().join("staging/history.jsonl");
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str("{\"id\":\"7\",\"ki");
+        std::fs::write(&path, text).unwrap();
+        assert_eq!(ids(&store), ["4", "5", "6"]);
+        // The next append starts on a line of its own.
+        store
+            .append_archive(&run, &entry("8", "v8", Status::Succeeded))
+            .unwrap();
+        assert_eq!(ids(&store), ["4", "5", "6", "8"]);
+    }
+
+    #[test]
+    fn merge_keeps_each_run_once_oldest_first_with_the_ledger_copy() {
+        let mut a = entry("a", "v1", Status::Succeeded);
+        a.started_at = "2026-01-01T00:00:00Z".into();
+        let mut b = entry("b", "v2", Status::InProgress);
+        b.started_at = "2026-01-02T00:00:00Z".into();
+        let mut b_done = b.clone();
+        b_done.status = Status::RolledBack;
+        let merged = merge_history(&[b_done.clone()], vec![a.clone(), b]);
+        assert_eq!(merged, [a, b_done]);
     }
 
     #[test]

@@ -231,7 +231,12 @@ pub fn rollback(run: &Run, parts: &Parts, request: &Request, plan: &Plan) -> Out
         }
     };
     let loaded = parts.ledger.load(run).and_then(|mut l| {
-        l.mark_interrupted();
+        for e in l.mark_interrupted() {
+            if let Err(err) = parts.ledger.append_archive(run, &e) {
+                run.ui
+                    .warn(&format!("could not append to the deploy history: {err}"));
+            }
+        }
         let (routing, active) = parts.serving(run, &l)?;
         Ok((l, routing, active))
     });
@@ -382,6 +387,7 @@ fn fast_path(
         }
         run.checkpoint()?;
         run.step(&format!("switch traffic to {} ({slot})", plan.to), || {
+            entry.switched_at = Some(ledger::now());
             parts.router.apply(run, &Routing::new(backends.clone()))
         })
     })();
@@ -413,10 +419,16 @@ fn fast_path(
         }
     }
     if let Some(slot_entry) = ledger.entry_mut(id) {
-        *slot_entry = entry;
+        *slot_entry = entry.clone();
     }
     if let Err(e) = parts.ledger.save(run, ledger, Mode::Cleanup) {
         run.ui.warn(&format!("could not write the ledger: {e}"));
+    }
+    if let Err(e) = parts.ledger.append_archive(run, &entry) {
+        run.ui.warn(&format!(
+            "could not append the run to the deploy history {}: {e}",
+            parts.ledger.archive_path()
+        ));
     }
     result
 }

@@ -71,6 +71,8 @@ pub struct Deployment<'a> {
     pub started: Vec<String>,
     /// Whether the router was changed away from `before`.
     pub routed: bool,
+    /// RFC 3339: when a routing first sent traffic to the new version.
+    pub switched_at: Option<String>,
     /// Which checks run.
     pub checks: Checks,
 }
@@ -124,6 +126,7 @@ impl<'a> Deployment<'a> {
             targets,
             started: Vec::new(),
             routed: false,
+            switched_at: None,
             checks: Checks::ALL,
         }
     }
@@ -222,8 +225,14 @@ impl<'a> Deployment<'a> {
     pub fn route(&mut self, run: &Run, name: &str, backends: Vec<Backend>) -> Result<()> {
         run.checkpoint()?;
         let routing = Routing::new(backends);
+        let reaches_new = routing.backends.iter().any(|b| {
+            b.weight > 0 && b.version == self.version && self.targets.get(&b.host) == Some(&b.slot)
+        });
         run.step(name, || {
             self.routed = true;
+            if reaches_new && self.switched_at.is_none() {
+                self.switched_at = Some(crate::ledger::now());
+            }
             self.router.apply(run, &routing)
         })
     }

@@ -126,6 +126,26 @@ impl TestRepo {
         self.head()
     }
 
+    /// Commits (empty commits allowed) with author and committer date `date` (RFC 3339,
+    /// e.g. `2026-03-02T09:00:00Z`) instead of the fixed sequence. Returns the SHA.
+    pub fn commit_at(&self, message: &str, date: &str) -> String {
+        let mut command = self.git_command();
+        command
+            .env("GIT_AUTHOR_DATE", date)
+            .env("GIT_COMMITTER_DATE", date)
+            .args([
+                "commit",
+                "--quiet",
+                "--allow-empty",
+                "--no-verify",
+                "-m",
+                message,
+            ]);
+        run_checked("git commit", &mut command);
+        self.commits.fetch_add(1, Ordering::Relaxed);
+        self.head()
+    }
+
     /// Writes `path` with `content`, stages it and commits. Returns the SHA.
     pub fn commit_file(&self, path: impl AsRef<Path>, content: &str, message: &str) -> String {
         let path = path.as_ref();

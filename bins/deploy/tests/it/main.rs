@@ -11,6 +11,7 @@ mod common;
 mod deployments;
 mod failures;
 mod haproxy;
+mod ledger;
 mod lock;
 mod rolling;
 mod signals;
