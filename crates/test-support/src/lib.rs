@@ -11,6 +11,7 @@
 //! | module | fixture |
 //! | --- | --- |
 //! | [`git`] | [`git::TestRepo`]: temporary repositories with scripted commits and tags |
+//! | [`git_http`] | [`git_http::GitHttpRemote`]: `git http-backend` over HTTP, recording headers, pushes need a token |
 //! | [`webhook`] | [`webhook::WebhookSink`]: in-process recording HTTP server (ok, 500, 429, hang, scripts) |
 //! | [`sample`] | [`sample::SampleService`]: the `slipway-sample-service` binary with knobs |
 //! | [`prism`] | [`prism::Prism`]: GitHub API emulator from GitHub's OpenAPI description |
@@ -30,6 +31,7 @@
 
 pub mod actions;
 pub mod git;
+pub mod git_http;
 pub mod haproxy;
 pub mod http;
 pub mod mqtt;

@@ -19,7 +19,9 @@
 //! rewrites `Accept: application/vnd.github…+json` to `application/json`
 //! and passes everything else through unchanged (method, path, other
 //! headers, body; the answer's status, headers and body).
-//! [`Prism::direct_url`] is Prism itself.
+//! [`Prism::direct_url`] is Prism itself. [`Prism::preferring`] gives a relay of
+//! a test's own that adds `Prefer: code=404` (or any `Prefer` value) to the
+//! requests it names, to exercise a documented answer Prism would not choose.
 //!
 //! ```no_run
 //! use slipway_test_support::prism::Prism;
@@ -63,6 +65,7 @@ mod relay;
 use crate::ports::free_port;
 use crate::process::port_open;
 use crate::program;
+pub use relay::Relayed;
 
 /// Seconds without a live test process after which the watchdog stops Prism.
 pub const IDLE_GRACE_SECS: u32 = 15;
@@ -192,6 +195,50 @@ impl Prism {
     /// The log file.
     pub fn log_path(&self) -> PathBuf {
         self.dir.join("prism.log")
+    }
+
+    /// A relay of its own in front of this Prism that adds `Prefer: VALUE` to each
+    /// request matching a rule `(METHOD, PATH_PREFIX, VALUE)` and records every request
+    /// it relays with Prism's status. Prism keeps no state and answers every valid
+    /// request with its first documented success, so this is how a test asks for
+    /// another answer GitHub's contract documents, e.g. `code=404` for
+    /// `GET /repos/{owner}/{repo}/releases/tags/{tag}` (no release yet), while every
+    /// request is still checked against the contract. Its threads live as long as the
+    /// test process.
+    pub fn preferring(&self, rules: &[(&str, &str, &str)]) -> PreferringRelay {
+        let rules: Vec<(String, String, String)> = rules
+            .iter()
+            .map(|(m, p, v)| ((*m).to_owned(), (*p).to_owned(), (*v).to_owned()))
+            .collect();
+        let journal = std::sync::Arc::default();
+        let port = relay::start_with(
+            self.upstream_port,
+            std::sync::Arc::new(rules),
+            Some(std::sync::Arc::clone(&journal)),
+        );
+        PreferringRelay { port, journal }
+    }
+}
+
+/// A relay to Prism that chooses answers with `Prefer` (see [`Prism::preferring`]).
+#[derive(Debug)]
+pub struct PreferringRelay {
+    port: u16,
+    journal: std::sync::Arc<std::sync::Mutex<Vec<Relayed>>>,
+}
+
+impl PreferringRelay {
+    /// `http://127.0.0.1:PORT` (no trailing slash): the `GITHUB_API_URL`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Every request relayed so far, in order, with Prism's status.
+    pub fn requests(&self) -> Vec<Relayed> {
+        self.journal
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 }
 

@@ -1,6 +1,7 @@
 //! Each fixture against its real program: one module per fixture.
 
 mod git;
+mod git_http;
 mod haproxy;
 mod mqtt;
 mod nginx;

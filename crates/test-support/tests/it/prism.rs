@@ -80,3 +80,33 @@ fn prefer_header_selects_a_documented_404() {
     .unwrap();
     assert_eq!(response.status, 404);
 }
+
+#[test]
+fn a_preferring_relay_asks_prism_for_the_documented_404_of_the_requests_it_names() {
+    let prism = Prism::shared();
+    let relay = prism.preferring(&[(
+        "GET",
+        "/repos/slipway-dev/prism-fixture/releases/tags/",
+        "code=404",
+    )]);
+    let get = |path: &str| {
+        http::request(
+            "GET",
+            &format!("{}{path}", relay.url()),
+            &[("Accept", "application/vnd.github+json")],
+            b"",
+            Duration::from_secs(30),
+        )
+        .expect("Prism answers")
+    };
+    let tag = get("/repos/slipway-dev/prism-fixture/releases/tags/v1.0.0");
+    assert_eq!(tag.status, 404, "{}", tag.text());
+    let latest = get("/repos/slipway-dev/prism-fixture/releases/latest");
+    assert_eq!(latest.status, 200, "{}", latest.text());
+    let seen: Vec<(Option<String>, u16)> = relay
+        .requests()
+        .into_iter()
+        .map(|r| (r.prefer, r.status))
+        .collect();
+    assert_eq!(seen, vec![(Some("code=404".to_owned()), 404), (None, 200)]);
+}
