@@ -85,6 +85,42 @@ pub fn judge(commits: Vec<Parsed>, types: &TypeRules) -> Verdict {
     verdict
 }
 
+/// True when the commits (newest first) hold one that releases under [`judge`]'s rules,
+/// reading only as far as it takes: the first releasable commit that no newer revert
+/// cancels ends the search. A releasable revert is settled only once its target is known
+/// to be outside the commits (then it counts, as a revert of released work) or inside
+/// (then both are cancelled). Relies on a revert being newer than what it reverts.
+pub fn any_releasable<E>(
+    commits: impl IntoIterator<Item = Result<Parsed, E>>,
+    types: &TypeRules,
+) -> Result<bool, E> {
+    // Targets of the reverts seen so far (all newer than the commit at hand).
+    let mut reverted: Vec<String> = Vec::new();
+    // Targets of releasable reverts whose target has not been met yet.
+    let mut pending: Vec<String> = Vec::new();
+    for c in commits {
+        let c = c?;
+        pending.retain(|target| !c.raw.id.starts_with(target.as_str()));
+        let Kind::Conventional(conv) = &c.kind else {
+            continue;
+        };
+        let cancelled = reverted
+            .iter()
+            .any(|target| c.raw.id.starts_with(target.as_str()));
+        if let Some(target) = &conv.reverts {
+            reverted.push(target.clone());
+        }
+        if cancelled || types.level(conv) == Level::None {
+            continue;
+        }
+        match &conv.reverts {
+            Some(target) => pending.push(target.clone()),
+            None => return Ok(true),
+        }
+    }
+    Ok(!pending.is_empty())
+}
+
 /// Where the current version came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -159,6 +195,52 @@ mod tests {
         );
         let v = judge(vec![revert], &TypeRules::default());
         assert_eq!(v.level, Level::Patch);
+    }
+
+    fn releasable(commits: Vec<Parsed>) -> bool {
+        let streamed = any_releasable(
+            commits.iter().cloned().map(Ok::<_, ()>),
+            &TypeRules::default(),
+        )
+        .unwrap();
+        let judged = judge(commits, &TypeRules::default()).level != Level::None;
+        assert_eq!(streamed, judged, "the early answer must agree with judge");
+        streamed
+    }
+
+    #[test]
+    fn the_early_releasable_check_agrees_with_judge_on_reverts() {
+        let feat = commit("a1", "feat: dark mode");
+        let revert_of = |c: &Parsed, id: &str| {
+            commit(
+                id,
+                &format!(
+                    "Revert \"{}\"\n\nThis reverts commit {}.",
+                    c.subject(),
+                    c.raw.id
+                ),
+            )
+        };
+        let revert = revert_of(&feat, "b2");
+        let docs = commit("c3", "docs: guide");
+        let readme = commit("d4", "Update README");
+        // A revert and its target cancel: nothing releases.
+        assert!(!releasable(vec![
+            revert.clone(),
+            docs.clone(),
+            feat.clone()
+        ]));
+        // A revert of released work (target not in range) is a patch.
+        assert!(releasable(vec![revert.clone(), docs.clone()]));
+        // A revert of a non-conventional commit in range cancels with it.
+        assert!(!releasable(vec![revert_of(&readme, "e5"), readme.clone()]));
+        // A revert of the revert cancels it, and its target too.
+        let again = revert_of(&revert, "f6");
+        assert!(!releasable(vec![again, revert, feat.clone()]));
+        // A plain fix ends the search at once.
+        assert!(releasable(vec![commit("a7", "fix: typo"), feat]));
+        assert!(!releasable(vec![docs, readme]));
+        assert!(!releasable(Vec::new()));
     }
 
     #[test]

@@ -61,6 +61,10 @@ pub struct ShowArgs {
     /// Compute the next version on a prerelease channel.
     #[arg(long, value_enum)]
     pub pre: Option<Channel>,
+    /// Promote a current prerelease to its release (`1.3.0-rc.2` to `1.3.0`) even when
+    /// `promote_prereleases = false` in [version].
+    #[arg(long, conflicts_with = "pre")]
+    pub promote: bool,
 }
 
 /// `next`.
@@ -69,6 +73,10 @@ pub struct NextArgs {
     /// Compute the next version on a prerelease channel.
     #[arg(long, value_enum)]
     pub pre: Option<Channel>,
+    /// Promote a current prerelease to its release (`1.3.0-rc.2` to `1.3.0`) even when
+    /// `promote_prereleases = false` in [version].
+    #[arg(long, conflicts_with = "pre")]
+    pub promote: bool,
 }
 
 /// Bump levels on the command line.
@@ -95,6 +103,10 @@ pub struct BumpArgs {
     /// Make it a prerelease on this channel (1.3.0-rc.1, then rc.2).
     #[arg(long, value_enum)]
     pub pre: Option<Channel>,
+    /// Promote a current prerelease to its release (`1.3.0-rc.2` to `1.3.0`) even when
+    /// `promote_prereleases = false` in [version].
+    #[arg(long, conflicts_with = "pre")]
+    pub promote: bool,
     /// Print what would change and change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -134,6 +146,10 @@ pub struct PrepareArgs {
     /// Do not update the changelog file.
     #[arg(long)]
     pub no_changelog: bool,
+    /// Promote a current prerelease to its release (`1.3.0-rc.2` to `1.3.0`) even when
+    /// `promote_prereleases = false` in [version].
+    #[arg(long, conflicts_with = "pre")]
+    pub promote: bool,
     /// Print every step and change nothing.
     #[arg(long)]
     pub dry_run: bool,

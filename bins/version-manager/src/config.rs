@@ -19,6 +19,11 @@ pub struct VersionConfig {
     pub changelog: PathBuf,
     /// While major is 0, a breaking change bumps minor.
     pub major_zero_breaking_bumps_minor: bool,
+    /// With no `--pre`, a current prerelease is promoted to its release
+    /// (`1.3.0-rc.2` to `1.3.0`), as semantic-release does on a release branch. `false`:
+    /// it stays on its channel (`1.3.0-rc.3`) until asked (`--promote`, or an explicit
+    /// `--type`/level).
+    pub promote_prereleases: bool,
     /// Extra commit types that release, or overrides: `docs = "patch"`, `feat = "patch"`.
     pub types: BTreeMap<String, Level>,
     /// Message of the release commit; `{version}` and `{tag}` are replaced.
@@ -37,6 +42,7 @@ impl Default for VersionConfig {
             files: Vec::new(),
             changelog: PathBuf::from("CHANGELOG.md"),
             major_zero_breaking_bumps_minor: true,
+            promote_prereleases: true,
             types: BTreeMap::new(),
             release_commit_message: "chore(release): {tag}".to_owned(),
             remote: "origin".to_owned(),
@@ -169,6 +175,7 @@ tag_prefix = ""
 initial_version = "1.0.0"
 files = ["Cargo.toml", { path = "deploy/values.yaml", pattern = 'tag: "(?P<version>[^"]+)"' }]
 major_zero_breaking_bumps_minor = false
+promote_prereleases = false
 types = { docs = "patch" }
 [version.packages.api]
 path = "services/api"
@@ -179,6 +186,8 @@ path = "services/api"
         assert_eq!(c.initial_version, semver::Version::new(1, 0, 0));
         assert_eq!(c.files.len(), 2);
         assert_eq!(c.types["docs"], Level::Patch);
+        assert!(!c.promote_prereleases);
+        assert!(parse("").unwrap().promote_prereleases);
         let t = c.target(Some("api")).unwrap();
         assert_eq!(t.tag_prefix, "api-v");
         assert_eq!(t.changelog, PathBuf::from("services/api/CHANGELOG.md"));

@@ -1,5 +1,6 @@
 //! The `git` program, for what must honour the user's hooks, signing and credentials:
-//! commit, tag, push, and undoing our own commit when a later step fails.
+//! commit, tag, push (with a token scoped to the push URL), and undoing our own commit
+//! when a later step fails.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -70,30 +71,48 @@ impl Git {
         self
     }
 
-    /// Authenticates HTTPS pushes with `token` the way actions/checkout does (an
-    /// `http.extraheader`), passed through the environment so it never shows in the
-    /// process list; for checkouts made with `persist-credentials: false`.
-    #[must_use]
-    pub fn with_token(mut self, token: Option<&str>) -> Self {
-        use base64::Engine as _;
-        if let Some(token) = token.filter(|t| !t.is_empty()) {
-            let basic =
-                base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{token}"));
-            let index = std::env::var("GIT_CONFIG_COUNT")
-                .ok()
-                .and_then(|n| n.parse::<usize>().ok())
-                .unwrap_or(0);
-            self.env.push((
-                format!("GIT_CONFIG_KEY_{index}"),
-                "http.extraheader".to_owned(),
-            ));
-            self.env.push((
-                format!("GIT_CONFIG_VALUE_{index}"),
-                format!("AUTHORIZATION: basic {basic}"),
-            ));
-            self.env
-                .push(("GIT_CONFIG_COUNT".to_owned(), (index + 1).to_string()));
+    /// The URL `git push REMOTE` sends to: the remote's push URL with `insteadOf` and
+    /// `pushInsteadOf` applied (what git matches `http.<url>.*` settings against). A
+    /// remote given as a URL is that URL.
+    pub fn push_url(&self, remote: &str) -> Result<String, GitError> {
+        match self.run(&["remote", "get-url", "--push", remote]) {
+            Ok(url) => Ok(url),
+            Err(_) if remote.contains("://") => Ok(remote.to_owned()),
+            Err(e) => Err(e),
         }
+    }
+
+    /// Authenticates pushes to `url` with `token` the way actions/checkout does (an
+    /// `AUTHORIZATION` extra header), scoped to that URL only (`http.<url>.extraheader`),
+    /// so no other host or repository ever receives it. An empty value first resets the
+    /// headers git collected for that URL, so a header actions/checkout kept in the local
+    /// config is replaced rather than sent beside ours. Passed through the environment, so
+    /// it never shows in the process list. Nothing is set for a non-HTTP(S) URL (SSH and
+    /// paths do not send HTTP headers).
+    #[must_use]
+    pub fn with_token_for(mut self, url: &str, token: Option<&str>) -> Self {
+        use base64::Engine as _;
+        let (Some(token), Some(scope)) = (token.filter(|t| !t.is_empty()), header_scope(url))
+        else {
+            return self;
+        };
+        let basic =
+            base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{token}"));
+        let inherited = std::env::var("GIT_CONFIG_COUNT")
+            .ok()
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0);
+        let key = format!("http.{scope}.extraheader");
+        let values = [String::new(), format!("AUTHORIZATION: basic {basic}")];
+        let count = inherited + values.len();
+        for (i, value) in values.into_iter().enumerate() {
+            let index = inherited + i;
+            self.env
+                .push((format!("GIT_CONFIG_KEY_{index}"), key.clone()));
+            self.env.push((format!("GIT_CONFIG_VALUE_{index}"), value));
+        }
+        self.env
+            .push(("GIT_CONFIG_COUNT".to_owned(), count.to_string()));
         self
     }
 
@@ -130,5 +149,45 @@ impl Git {
                 tail
             },
         })
+    }
+}
+
+/// The URL an `http.<url>.*` setting is scoped to for pushes to `url`: the URL without
+/// user information (git matches such a setting for any user), or `None` when `url` is
+/// not HTTP(S).
+pub fn header_scope(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
+        return None;
+    }
+    let (authority, path) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host.is_empty() {
+        return None;
+    }
+    Some(format!("{scheme}://{host}{path}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_header_is_scoped_to_the_push_url_without_user_info() {
+        assert_eq!(
+            header_scope("https://github.com/acme/shop.git").as_deref(),
+            Some("https://github.com/acme/shop.git")
+        );
+        assert_eq!(
+            header_scope("https://x-access-token:secret@github.com/acme/shop").as_deref(),
+            Some("https://github.com/acme/shop")
+        );
+        assert_eq!(
+            header_scope("http://127.0.0.1:8080/a.git").as_deref(),
+            Some("http://127.0.0.1:8080/a.git")
+        );
+        assert_eq!(header_scope("git@github.com:acme/shop.git"), None);
+        assert_eq!(header_scope("ssh://git@github.com/acme/shop.git"), None);
+        assert_eq!(header_scope("/srv/git/shop.git"), None);
     }
 }

@@ -337,6 +337,58 @@ pub fn since_tag_before(
     })
 }
 
+/// Commits reachable from a commit, newest first (by commit time, as
+/// [`since_latest_tag`] walks), read one at a time: a caller that stops early reads only
+/// the commits it looked at. Only commits the path filter keeps are yielded.
+pub struct NewestFirst<'r> {
+    repo: &'r Repository,
+    filter: &'r PathFilter,
+    heap: BinaryHeap<(i64, Oid)>,
+    seen: HashSet<Oid>,
+}
+
+impl<'r> NewestFirst<'r> {
+    /// Starts at `from`.
+    pub fn new(
+        repo: &'r Repository,
+        from: Oid,
+        filter: &'r PathFilter,
+    ) -> Result<Self, HistoryError> {
+        let first = repo.find_commit(from)?;
+        let mut heap = BinaryHeap::new();
+        heap.push((first.time().seconds(), from));
+        Ok(Self {
+            repo,
+            filter,
+            heap,
+            seen: HashSet::from([from]),
+        })
+    }
+
+    fn step(&mut self) -> Result<Option<RawCommit>, HistoryError> {
+        while let Some((_, oid)) = self.heap.pop() {
+            let commit = self.repo.find_commit(oid)?;
+            for parent in commit.parents() {
+                if self.seen.insert(parent.id()) {
+                    self.heap.push((parent.time().seconds(), parent.id()));
+                }
+            }
+            if self.filter.touches(self.repo, &commit)? {
+                return Ok(Some(raw(&commit)));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl Iterator for NewestFirst<'_> {
+    type Item = Result<RawCommit, HistoryError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.step().transpose()
+    }
+}
+
 /// Commits reachable from `to` and not from `from`, newest first.
 pub fn range(
     repo: &Repository,

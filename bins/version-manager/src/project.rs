@@ -12,7 +12,7 @@ use crate::commit::{self, TypeRules};
 use crate::config::{Target, VersionConfig};
 use crate::files::{self, VersionFile};
 use crate::history::{self, HistoryError, PathFilter, TagIndex, TagMatcher};
-use crate::version::{Level, Rules};
+use crate::version::{self, Level, Rules};
 
 /// An opened repository with its settings.
 pub struct Project {
@@ -47,7 +47,8 @@ pub struct State {
     pub current_tag: Option<String>,
     /// Where it came from.
     pub source: Source,
-    /// The file it came from, for `Source::File`.
+    /// The file it came from, for `Source::File`; for `Source::Default`, the file that
+    /// holds a placeholder (`0.0.0-semantic-release`), if one does.
     pub source_file: Option<PathBuf>,
     /// Commits since, judged.
     pub verdict: Verdict,
@@ -132,6 +133,52 @@ impl Project {
         })
     }
 
+    /// The first release, read from as little history as it takes, when only the version
+    /// is wanted: with no version tag at all and no version file holding a release, the
+    /// answer is `initial_version` (on `channel`) as soon as one releasable commit exists,
+    /// so history is read only down to the newest releasable commit instead of all of it.
+    /// `None` when this shortcut does not apply or finds nothing releasable (then
+    /// [`Project::state`] gives the full answer, counts and warnings).
+    pub fn first_release(
+        &self,
+        tags: &TagIndex,
+        channel: Option<&str>,
+    ) -> Result<Option<Version>, Failure> {
+        if !tags.is_empty() || self.repo.is_shallow() {
+            return Ok(None);
+        }
+        if let Some((_, v)) =
+            files::primary_version(&self.root, &self.files()?).map_err(Failure::from)?
+        {
+            if !version::is_placeholder(&v) {
+                return Ok(None);
+            }
+        }
+        let head = self.head()?;
+        let found = channel.is_some() || {
+            let walk =
+                history::NewestFirst::new(&self.repo, head, &self.filter).map_err(Failure::from)?;
+            analysis::any_releasable(walk.map(|c| c.map(commit::parse)), &self.types())
+                .map_err(Failure::from)?
+        };
+        if !found {
+            return Ok(None);
+        }
+        let level = if channel.is_some() {
+            Level::None
+        } else {
+            Level::Patch
+        };
+        Ok(analysis::next(
+            &Version::new(0, 0, 0),
+            Source::Default,
+            level,
+            channel,
+            self.rules(),
+            &self.config.initial_version,
+        ))
+    }
+
     /// Current version, commits since it, and their verdict.
     pub fn state(&self, ui: &Ui, tags: &TagIndex) -> Result<State, Failure> {
         let head = self.head()?;
@@ -165,6 +212,10 @@ impl Project {
             Some((_, tag)) => (tag.version, Some(tag.name), Source::Tag, None),
             None => {
                 match files::primary_version(&self.root, &self.files()?).map_err(Failure::from)? {
+                    // A placeholder is no release: the first one is `initial_version`.
+                    Some((path, v)) if version::is_placeholder(&v) => {
+                        (Version::new(0, 0, 0), None, Source::Default, Some(path))
+                    }
                     Some((path, v)) => (v, None, Source::File, Some(path)),
                     None => (Version::new(0, 0, 0), None, Source::Default, None),
                 }
@@ -178,6 +229,24 @@ impl Project {
             verdict,
             walked: since.walked,
         })
+    }
+
+    /// The channel the next version goes on: `pre` when asked; else, when the current
+    /// version is a prerelease and `promote_prereleases` is off and `promote` was not
+    /// asked, that prerelease's own channel, so it is never promoted unasked.
+    pub fn channel<'a>(
+        &self,
+        state: &'a State,
+        pre: Option<&'a str>,
+        promote: bool,
+    ) -> Option<&'a str> {
+        if pre.is_some() || promote || self.config.promote_prereleases {
+            return pre;
+        }
+        match state.source {
+            Source::Default => None,
+            Source::Tag | Source::File => version::channel_of(&state.current),
+        }
     }
 
     /// The next version for `state` at `level` (on `channel`).

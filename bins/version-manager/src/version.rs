@@ -100,6 +100,18 @@ pub fn parse_lenient(text: &str) -> Option<Version> {
     from_pep440(t)
 }
 
+/// True for the versions projects keep in their files before their first release:
+/// `0.0.0`, and `0.0.0` with any prerelease (`0.0.0-semantic-release`,
+/// `0.0.0-development`, PEP 440's `0.0.0.dev0`). They are no release to bump from.
+pub fn is_placeholder(v: &Version) -> bool {
+    v.major == 0 && v.minor == 0 && v.patch == 0
+}
+
+/// The channel of a prerelease (`rc` of `1.3.0-rc.2`), `None` for a release.
+pub fn channel_of(v: &Version) -> Option<&str> {
+    pre_parts(&v.pre).map(|(channel, _)| channel)
+}
+
 /// The core `X.Y.Z` of a version, without prerelease or build.
 pub fn core(v: &Version) -> Version {
     Version::new(v.major, v.minor, v.patch)
@@ -358,6 +370,22 @@ mod tests {
         assert_eq!(from_pep440("1.3.0b2").unwrap(), v("1.3.0-beta.2"));
         assert_eq!(from_pep440("1.3").unwrap(), v("1.3.0"));
         assert_eq!(from_pep440("1.x"), None);
+    }
+
+    #[test]
+    fn placeholders_semantic_release_projects_keep_are_recognised() {
+        for text in [
+            "0.0.0-semantic-release",
+            "0.0.0-development",
+            "0.0.0.dev0",
+            "0.0.0",
+        ] {
+            let parsed = parse_lenient(text).unwrap();
+            assert!(is_placeholder(&parsed), "{text} read as {parsed}");
+        }
+        for text in ["0.0.1", "0.1.0-rc.1", "1.0.0"] {
+            assert!(!is_placeholder(&parse_lenient(text).unwrap()), "{text}");
+        }
     }
 
     #[test]

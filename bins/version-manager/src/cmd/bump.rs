@@ -10,7 +10,9 @@ pub(super) fn run(ctx: &Ctx<'_>, args: &BumpArgs) -> anyhow::Result<Exit> {
     let project = ctx.project()?;
     let tags = project.tags(ctx.ui)?;
     let state = project.state(ctx.ui, &tags)?;
-    let Some((version, level)) = target_version(&project, &state, args.kind, args.pre) else {
+    let Some((version, level)) =
+        target_version(&project, &state, args.kind, args.pre, args.promote)
+    else {
         return Err(nothing_to_release(&state).into());
     };
     let files = project.files()?;

@@ -57,6 +57,13 @@ impl Ctx<'_> {
         )
     }
 
+    /// True when the JSON document or step outputs are wanted (not just the version).
+    fn wants_document(&self) -> bool {
+        self.cli.output.json
+            || self.cli.output.output.is_some()
+            || self.ui.step_files().output.is_some()
+    }
+
     /// Writes `--output`/`--json` and the step outputs; returns true when stdout got JSON.
     fn emit(&self, doc: &Document) -> anyhow::Result<bool> {
         let ui = self.ui;
@@ -218,14 +225,19 @@ fn target_version(
     state: &State,
     kind: crate::cli::BumpKind,
     pre: Option<crate::version::Channel>,
+    promote: bool,
 ) -> Option<(semver::Version, Level)> {
     use crate::cli::BumpKind;
-    let channel = pre.map(crate::version::Channel::as_str);
+    let mut channel = pre.map(crate::version::Channel::as_str);
     let level = match kind {
         BumpKind::Major => Level::Major,
         BumpKind::Minor => Level::Minor,
         BumpKind::Patch => Level::Patch,
-        BumpKind::Auto => state.verdict.level,
+        BumpKind::Auto => {
+            // An explicit level asks for a release; `auto` promotes only as configured.
+            channel = project.channel(state, channel, promote);
+            state.verdict.level
+        }
         BumpKind::Prerelease => {
             let v = if state.source == Source::Default {
                 project.next(state, Level::Patch, Some(channel.unwrap_or("rc")))?

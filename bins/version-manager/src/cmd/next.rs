@@ -1,5 +1,7 @@
 //! `next`: just the next version, for `$(version-manager next)`; nothing and exit 1 when
-//! nothing is releasable.
+//! nothing is releasable. When only the version is wanted (no `--json`, `--output` or
+//! step outputs) and no tag exists yet, history is read only down to the first
+//! releasable commit ([`crate::project::Project::first_release`]).
 
 use slipway_kit::Exit;
 
@@ -9,12 +11,16 @@ use crate::cli::NextArgs;
 pub(super) fn run(ctx: &Ctx<'_>, args: &NextArgs) -> anyhow::Result<Exit> {
     let project = ctx.project()?;
     let tags = project.tags(ctx.ui)?;
+    let pre = args.pre.map(crate::version::Channel::as_str);
+    if !ctx.wants_document() {
+        if let Some(v) = project.first_release(&tags, pre)? {
+            ctx.ui.result(&v.to_string());
+            return Ok(Exit::Success);
+        }
+    }
     let state = project.state(ctx.ui, &tags)?;
-    let next = project.next(
-        &state,
-        state.verdict.level,
-        args.pre.map(crate::version::Channel::as_str),
-    );
+    let channel = project.channel(&state, pre, args.promote);
+    let next = project.next(&state, state.verdict.level, channel);
     let mut doc = Document::new("next", &project, &state);
     doc.next = next.as_ref().map(ToString::to_string);
     doc.version.clone_from(&doc.next);

@@ -35,7 +35,9 @@ pub(super) fn run(ctx: &Ctx<'_>, args: &PrepareArgs) -> anyhow::Result<Exit> {
     let tags = project.tags(ui)?;
     let state = project.state(ui, &tags)?;
     super::warn_non_conventional(ui, &state);
-    let Some((version, level)) = target_version(&project, &state, args.kind, args.pre) else {
+    let Some((version, level)) =
+        target_version(&project, &state, args.kind, args.pre, args.promote)
+    else {
         return Err(nothing_to_release(&state).into());
     };
     let tag = project.tag_name(&version);
@@ -113,9 +115,7 @@ pub(super) fn run(ctx: &Ctx<'_>, args: &PrepareArgs) -> anyhow::Result<Exit> {
         if let Some(t) = token.as_deref().filter(|t| !t.is_empty()) {
             ui.mask(t);
         }
-        let git = Git::new(&project.root)
-            .with_fallback_identity()
-            .with_token(token.as_deref());
+        let git = Git::new(&project.root).with_fallback_identity();
         let paths: Vec<String> = changes
             .iter()
             .map(|c| c.path.to_string_lossy().into_owned())
@@ -137,15 +137,23 @@ pub(super) fn run(ctx: &Ctx<'_>, args: &PrepareArgs) -> anyhow::Result<Exit> {
             tx.tagged = Some(tag.clone());
         }
         if let Some(b) = &branch {
-            git.run(&[
-                "push",
-                "--quiet",
-                "--atomic",
-                &project.config.remote,
-                &format!("HEAD:refs/heads/{b}"),
-                &format!("refs/tags/{tag}"),
-            ])
-            .map_err(|e| step_failed("pushing (the remote refused or is unreachable)", &e))?;
+            // The token goes to the push only, and only to the push remote's URL: hooks
+            // of the commit and tag above, and any other remote, never see it.
+            let remote = &project.config.remote;
+            let url = git
+                .push_url(remote)
+                .map_err(|e| step_failed("reading the push remote's URL", &e))?;
+            git.clone()
+                .with_token_for(&url, token.as_deref())
+                .run(&[
+                    "push",
+                    "--quiet",
+                    "--atomic",
+                    remote,
+                    &format!("HEAD:refs/heads/{b}"),
+                    &format!("refs/tags/{tag}"),
+                ])
+                .map_err(|e| step_failed("pushing (the remote refused or is unreachable)", &e))?;
         }
         Ok(())
     })();

@@ -14,11 +14,12 @@ pub(super) fn run(ctx: &Ctx<'_>, args: &ShowArgs) -> anyhow::Result<Exit> {
     let tags = project.tags(ctx.ui)?;
     let state = project.state(ctx.ui, &tags)?;
     warn_non_conventional(ctx.ui, &state);
-    let next = project.next(
+    let channel = project.channel(
         &state,
-        state.verdict.level,
         args.pre.map(crate::version::Channel::as_str),
+        args.promote,
     );
+    let next = project.next(&state, state.verdict.level, channel);
     let mut doc = Document::new("show", &project, &state);
     doc.next = next.as_ref().map(ToString::to_string);
     doc.tag = next.as_ref().map(|v| project.tag_name(v));
@@ -30,6 +31,9 @@ pub(super) fn run(ctx: &Ctx<'_>, args: &ShowArgs) -> anyhow::Result<Exit> {
     let from = match (state.source, &state.current_tag, &state.source_file) {
         (Source::Tag, Some(t), _) => format!("tag {t}"),
         (Source::File, _, Some(f)) => format!("{} (no version tag yet)", f.display()),
+        (Source::Default, _, Some(f)) => {
+            format!("no tag; {} holds a placeholder, not a release", f.display())
+        }
         _ => "no tag and no version file".to_owned(),
     };
     ui.result(&format!("current: {} ({from})", state.current));

@@ -276,3 +276,86 @@ fn the_user_guide_first_example_works() {
     assert!(read(&repo, "CHANGELOG.md").starts_with("# Changelog\n\n## 1.3.0"));
     assert!(repo.tags().contains(&"v1.3.0".to_owned()));
 }
+
+/// `basic BASE64(x-access-token:TOKEN)`, the header value actions/checkout and we send.
+fn basic(token: &str) -> String {
+    use base64::Engine as _;
+    format!(
+        "basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{token}"))
+    )
+}
+
+#[test]
+fn push_token_was_an_unscoped_extraheader_sent_to_other_remotes_and_beside_checkouts_own() {
+    use slipway_test_support::git_http::GitHttpRemote;
+    let token = "ghp_release_token";
+    let remote = GitHttpRemote::start();
+    let url = remote.create_repo("acme/shop");
+    remote.require_authorization(&basic(token));
+    let elsewhere = GitHttpRemote::start();
+    let other_url = elsewhere.create_repo("acme/other");
+    // What actions/checkout keeps: its own token, scoped to the host (as it does for
+    // https://github.com/), or unscoped as older setups left it.
+    let host = url.trim_end_matches("acme/shop.git").to_owned();
+    for checkout_key in [
+        format!("http.{host}.extraheader"),
+        "http.extraheader".to_owned(),
+    ] {
+        let repo = released_repo();
+        repo.run_git(&["remote", "add", "origin", &url]);
+        let bare = remote.repo_path("acme/shop");
+        repo.run_git(&[
+            "push",
+            "--quiet",
+            "--force",
+            &bare.to_string_lossy(),
+            "main",
+            "--tags",
+        ]);
+        repo.run_git(&["config", &checkout_key, &basic("checkout_token")]);
+        // A pre-push hook that talks to another repository: it inherits git's
+        // environment, so an unscoped header would reach that host too.
+        repo.write_file(
+            ".git/hooks/pre-push",
+            &format!("#!/bin/sh\ngit ls-remote {other_url} >/dev/null 2>&1 || true\n"),
+        );
+        make_executable(&repo.path().join(".git/hooks/pre-push"));
+        let seen = remote.requests().len();
+        let (code, out, err) = run(vm(repo.path())
+            .args(["prepare-release", "--push"])
+            .env("GITHUB_TOKEN", token));
+        assert_eq!(code, 0, "{checkout_key}: {out}{err}");
+        assert!(!err.contains(token), "{err}");
+        assert_eq!(
+            remote.run_git("acme/shop", &["rev-parse", "main"]),
+            repo.head()
+        );
+        assert_eq!(
+            remote.run_git("acme/shop", &["tag", "--list", "v1.3.0"]),
+            "v1.3.0"
+        );
+        let pushes: Vec<_> = remote.requests()[seen..]
+            .iter()
+            .filter(|r| r.target.contains("git-receive-pack"))
+            .cloned()
+            .collect();
+        assert!(pushes.len() >= 2, "{pushes:?}");
+        for r in &pushes {
+            assert_eq!(
+                r.authorization(),
+                vec![basic(token)],
+                "{checkout_key}: {} {}",
+                r.method,
+                r.target
+            );
+        }
+        let stray = elsewhere.requests();
+        assert!(!stray.is_empty(), "the pre-push hook did not run");
+        for r in &stray {
+            assert_eq!(r.authorization(), Vec::<String>::new(), "{}", r.target);
+        }
+        // Next round: a fresh remote history.
+        remote.run_git("acme/shop", &["tag", "-d", "v1.3.0"]);
+    }
+}

@@ -15,27 +15,26 @@ fn tagged_repo() -> TestRepo {
     repo
 }
 
+/// `version-manager --json release --tag v1.1.0 --asset GLOB` against `api` as acme/shop;
+/// returns the JSON document after checking the exit code and that no token leaked.
+fn release_json(repo: &TestRepo, api: &str, glob: &str) -> serde_json::Value {
+    let (code, out, err) = run(vm(repo.path())
+        .args(["--json", "release", "--tag", "v1.1.0", "--asset", glob])
+        .env("GITHUB_TOKEN", "ghp_test_token")
+        .env("GITHUB_API_URL", api)
+        .env("GITHUB_REPOSITORY", "acme/shop"));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(!err.contains("ghp_test_token"));
+    serde_json::from_str(&out).unwrap()
+}
+
 #[test]
 fn release_creates_or_updates_with_notes_and_assets_within_githubs_contract() {
     let repo = tagged_repo();
     let prism = Prism::shared();
     let mark = prism.log_mark();
     for _ in 0..2 {
-        let (code, out, err) = run(vm(repo.path())
-            .args([
-                "--json",
-                "release",
-                "--tag",
-                "v1.1.0",
-                "--asset",
-                "dist/*.tar.gz",
-            ])
-            .env("GITHUB_TOKEN", "ghp_test_token")
-            .env("GITHUB_API_URL", prism.url())
-            .env("GITHUB_REPOSITORY", "acme/shop"));
-        assert_eq!(code, 0, "{out}\n{err}");
-        assert!(!err.contains("ghp_test_token"));
-        let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let doc = release_json(&repo, &prism.url(), "dist/*.tar.gz");
         assert_eq!(doc["released"], true);
         assert_eq!(doc["prerelease"], false);
         assert!(doc["changelog"].as_str().unwrap().contains("orders"));
@@ -55,6 +54,65 @@ fn release_creates_or_updates_with_notes_and_assets_within_githubs_contract() {
             ]
         );
     }
+    assert_eq!(prism.violations_since(mark), Vec::<String>::new());
+}
+
+#[test]
+fn release_creates_the_release_when_the_tag_has_none_yet_within_githubs_contract() {
+    // Prism keeps no state and answers the tag lookup with its documented 200, so the
+    // "create" branch is reached by asking Prism for the lookup's other documented
+    // answer, 404, with `Prefer: code=404` (added by a relay of this test's own); every
+    // request is still validated against GitHub's description.
+    let repo = tagged_repo();
+    let prism = Prism::shared();
+    let relay = prism.preferring(&[("GET", "/repos/acme/shop/releases/tags/", "code=404")]);
+    let mark = prism.log_mark();
+    let doc = release_json(&repo, &relay.url(), "dist/shop-linux.tar.gz");
+    assert_eq!(doc["released"], true);
+    let actions: Vec<&str> = doc["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, vec!["uploaded", "uploaded"]);
+    let calls: Vec<(String, String, u16)> = relay
+        .requests()
+        .iter()
+        .map(|r| {
+            (
+                r.method.clone(),
+                r.target.split('?').next().unwrap().to_owned(),
+                r.status,
+            )
+        })
+        .collect();
+    assert_eq!(
+        calls[..2],
+        [
+            (
+                "GET".to_owned(),
+                "/repos/acme/shop/releases/tags/v1.1.0".to_owned(),
+                404
+            ),
+            (
+                "POST".to_owned(),
+                "/repos/acme/shop/releases".to_owned(),
+                201
+            ),
+        ],
+        "{calls:?}"
+    );
+    assert!(
+        !calls.iter().any(|(m, _, _)| m == "PATCH"),
+        "a new release must not be updated: {calls:?}"
+    );
+    assert!(
+        calls
+            .iter()
+            .any(|(m, p, s)| m == "POST" && p.ends_with("/assets") && *s == 201),
+        "{calls:?}"
+    );
     assert_eq!(prism.violations_since(mark), Vec::<String>::new());
 }
 

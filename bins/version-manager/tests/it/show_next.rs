@@ -100,6 +100,47 @@ fn no_tag_and_no_file_starts_at_the_initial_version() {
 }
 
 #[test]
+fn placeholder_version_file_without_a_tag_yielded_v0_0_0_instead_of_the_initial_version() {
+    // semantic-release projects keep a placeholder in package.json; Python ones 0.0.0.dev0.
+    for (file, text, written) in [
+        (
+            "package.json",
+            "{\n  \"name\": \"shop\",\n  \"version\": \"0.0.0-semantic-release\"\n}\n",
+            "\"version\": \"1.0.0\"",
+        ),
+        (
+            "package.json",
+            "{\n  \"name\": \"shop\",\n  \"version\": \"0.0.0-development\"\n}\n",
+            "\"version\": \"1.0.0\"",
+        ),
+        (
+            "pyproject.toml",
+            "[project]\nname = \"shop\"\nversion = \"0.0.0.dev0\"\n",
+            "version = \"1.0.0\"",
+        ),
+    ] {
+        let repo = TestRepo::new();
+        repo.commit_file(file, text, "fix: first");
+        assert_eq!(next(&repo), "0.1.0", "{file}: {text}");
+        let doc = json(&repo, &["show"]);
+        assert_eq!(doc["source"], "default", "{text}");
+        assert_eq!(doc["tag"], "v0.1.0", "{text}");
+        let (code, out, err) = run(vm(repo.path()).arg("show"));
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            out.contains(&format!("no tag; {file} holds a placeholder")),
+            "{out}"
+        );
+        repo.write_file("slipway.toml", "[version]\ninitial_version = \"1.0.0\"\n");
+        assert_eq!(next(&repo), "1.0.0", "{text}");
+        assert_eq!(ok(&repo, &["next", "--pre", "rc"]).trim(), "1.0.0-rc.1");
+        ok(&repo, &["bump"]);
+        let after = std::fs::read_to_string(repo.path().join(file)).unwrap();
+        assert!(after.contains(written), "{after}");
+    }
+}
+
+#[test]
 fn no_tag_reads_the_version_file() {
     let repo = TestRepo::new();
     repo.commit_file("VERSION", "2.4.0\n", "feat: first");
@@ -151,6 +192,50 @@ fn prereleases_count_up_and_promote() {
     assert_eq!(ok(&repo, &["next", "--pre", "rc"]).trim(), "1.3.0-rc.2");
     assert_eq!(ok(&repo, &["next", "--pre", "beta"]).trim(), "1.3.0-beta.1");
     assert_eq!(next(&repo), "1.3.0");
+}
+
+#[test]
+fn next_promoted_an_rc_without_being_asked_unless_promote_prereleases_is_off() {
+    let repo = TestRepo::new();
+    repo.commit_file("VERSION", "1.3.0-rc.1\n", "feat: first");
+    repo.tag("v1.2.0");
+    repo.commit("feat: second");
+    repo.tag("v1.3.0-rc.1");
+    // Default, as semantic-release on a release branch: the rc becomes 1.3.0.
+    assert_eq!(next(&repo), "1.3.0");
+    repo.write_file("slipway.toml", "[version]\npromote_prereleases = false\n");
+    // Off: nothing new since the rc is nothing to release, not a promotion.
+    let (code, out, err) = run(vm(repo.path()).arg("next"));
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert_eq!(json(&repo, &["show"])["next"], serde_json::Value::Null);
+    // New work stays on the rc's channel.
+    repo.commit("fix: polish");
+    assert_eq!(next(&repo), "1.3.0-rc.2");
+    assert_eq!(json(&repo, &["show"])["tag"], "v1.3.0-rc.2");
+    assert_eq!(ok(&repo, &["bump", "--dry-run"]).trim(), "1.3.0-rc.2");
+    // Asked: --promote, or naming the level.
+    assert_eq!(ok(&repo, &["next", "--promote"]).trim(), "1.3.0");
+    assert_eq!(
+        ok(&repo, &["bump", "--dry-run", "--promote"]).trim(),
+        "1.3.0"
+    );
+    assert_eq!(ok(&repo, &["bump", "minor", "--dry-run"]).trim(), "1.3.0");
+    assert_eq!(
+        ok(&repo, &["prepare-release", "--dry-run", "--allow-dirty"]).trim(),
+        "1.3.0-rc.2"
+    );
+    assert_eq!(
+        ok(
+            &repo,
+            &["prepare-release", "--dry-run", "--allow-dirty", "--promote"]
+        )
+        .trim(),
+        "1.3.0"
+    );
+    // Another channel is still a switch of channel.
+    assert_eq!(ok(&repo, &["next", "--pre", "beta"]).trim(), "1.3.0-beta.1");
+    let (code, _, err) = run(vm(repo.path()).args(["next", "--pre", "rc", "--promote"]));
+    assert_eq!(code, 2, "{err}");
 }
 
 #[test]
