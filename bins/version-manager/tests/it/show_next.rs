@@ -407,3 +407,70 @@ fn github_outputs_are_written() {
         );
     }
 }
+
+/// `next` as a script calls it (just the version) and as the action calls it (`--json`,
+/// the whole history read): (exit code, version).
+fn next_both_ways(repo: &TestRepo, extra: &[&str]) -> ((i32, String), (i32, String)) {
+    let (code, out, err) = run(vm(repo.path()).arg("next").args(extra));
+    assert!(code == 0 || code == 1, "{err}");
+    let (json_code, json_out, err) = run(vm(repo.path()).args(["--json", "next"]).args(extra));
+    assert!(json_code == 0 || json_code == 1, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&json_out).unwrap();
+    (
+        (code, out.trim().to_owned()),
+        (json_code, doc["next"].as_str().unwrap_or("").to_owned()),
+    )
+}
+
+#[test]
+fn next_without_a_tag_read_all_history_and_now_stops_early_with_the_same_answers() {
+    let expect = |repo: &TestRepo, extra: &[&str], want: (i32, &str)| {
+        let (short, full) = next_both_ways(repo, extra);
+        assert_eq!(short, full, "{extra:?}");
+        assert_eq!(short, (want.0, want.1.to_owned()), "{extra:?}");
+    };
+    // The releasable commit is deep in history, under non-releasing ones.
+    let repo = TestRepo::new();
+    repo.commit("feat: the only feature");
+    for i in 0..20 {
+        repo.commit(&format!("docs: page {i}"));
+    }
+    repo.commit("Update README");
+    expect(&repo, &[], (0, "0.1.0"));
+    expect(&repo, &["--pre", "rc"], (0, "0.1.0-rc.1"));
+    // Its revert, newer, cancels it: nothing to release.
+    let feat = repo.run_git(&["rev-list", "--max-parents=0", "HEAD"]);
+    repo.commit(&format!(
+        "Revert \"feat: the only feature\"\n\nThis reverts commit {feat}."
+    ));
+    expect(&repo, &[], (1, ""));
+    // A revert of something not in history is a patch: a release.
+    repo.commit("Revert \"fix: elsewhere\"\n\nThis reverts commit 0123456789abcdef0123456789abcdef01234567.");
+    expect(&repo, &[], (0, "0.1.0"));
+
+    // Only non-releasing commits.
+    let repo = TestRepo::new();
+    repo.commit("docs: a");
+    repo.commit("chore: b");
+    expect(&repo, &[], (1, ""));
+    expect(&repo, &["--pre", "beta"], (0, "0.1.0-beta.1"));
+
+    // A monorepo package: a feature outside its path does not count.
+    let repo = TestRepo::new();
+    repo.write_file(
+        "slipway.toml",
+        "[version.packages.api]\npath = \"services/api\"\n",
+    );
+    repo.commit_file("services/web/a.txt", "a", "feat: web feature");
+    repo.commit_file("services/api/a.txt", "a", "docs: api docs");
+    expect(&repo, &["--package", "api"], (1, ""));
+    repo.commit_file("services/api/b.txt", "b", "fix: api fix");
+    repo.commit_file("services/web/b.txt", "b", "docs: web docs");
+    expect(&repo, &["--package", "api"], (0, "0.1.0"));
+
+    // A version file with a release: bumped from it (the whole history counts).
+    let repo = TestRepo::new();
+    repo.commit_file("VERSION", "2.4.0\n", "feat!: breaking, first");
+    repo.commit("fix: newest");
+    expect(&repo, &[], (0, "3.0.0"));
+}
