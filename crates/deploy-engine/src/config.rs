@@ -399,12 +399,12 @@ impl SshTarget {
                     .map_err(|_| format!("{text:?}: port {p:?} is not a number"))
             })
             .transpose()?;
-        if host.is_empty() || !template::is_plain_token(&host) {
-            return Err(format!("{text:?}: bad host name"));
+        if let Some(why) = template::token_problem(&host, template::TokenKind::Address) {
+            return Err(format!("{text:?}: host {host:?} {why}"));
         }
         if let Some(u) = &user {
-            if u.is_empty() || !template::is_plain_token(u) {
-                return Err(format!("{text:?}: bad user name"));
+            if let Some(why) = template::token_problem(u, template::TokenKind::Name) {
+                return Err(format!("{text:?}: user {u:?} {why}"));
             }
         }
         Ok(Self { user, host, port })
@@ -570,6 +570,9 @@ impl DeploySection {
                     _ => t.host.clone(),
                 },
             });
+            let field = |k: &str| format!("{}.{k}", key(&format!("hosts[{i}]")));
+            check_token(&field("name"), &host_name, template::TokenKind::Name)?;
+            check_token(&field("address"), &address, template::TokenKind::Address)?;
             let host_slots = host_slots.unwrap_or_else(|| slots.clone());
             if host_slots.keys().ne(slots.keys()) {
                 return Err(bad(
@@ -754,15 +757,28 @@ impl Environment {
     }
 }
 
-/// Checks a `--version` value: a plain token, safe in commands and file names.
+/// Checks a `--version` value: a token safe in commands and file names (exit 2 naming
+/// the flag otherwise).
 pub fn check_version(version: &str) -> Result<(), Failure> {
-    if template::is_plain_token(version) {
-        Ok(())
-    } else {
-        Err(Failure::bad_input(format!(
-            "version {version:?} must be letters, digits and '.', '_', '-', '+', ':', '/' or '@' (at most 128)"
-        ))
-        .help("pass a version such as v1.2.3"))
+    check_token("--version", version, template::TokenKind::Version)
+}
+
+/// Checks that `value`, given as `field`, is a safe token of `kind`
+/// ([`template::token_problem`]); the refusal is bad input naming the field.
+pub fn check_token(field: &str, value: &str, kind: template::TokenKind) -> Result<(), Failure> {
+    match template::token_problem(value, kind) {
+        None => Ok(()),
+        Some(why) => Err(Failure::bad_input(format!("{field} {value:?} {why}")).help(
+            match kind {
+                template::TokenKind::Version => {
+                    "use letters, digits and '.', '_', '-', '+', ':', '@', with '/' only between segments (e.g. v1.2.3)"
+                }
+                template::TokenKind::Name => "use letters, digits and '.', '_', '-' (e.g. web1)",
+                template::TokenKind::Address => {
+                    "use a host name or an IP address (e.g. 10.0.0.5 or web1.example.com)"
+                }
+            },
+        )),
     }
 }
 
@@ -862,5 +878,42 @@ upstream_file = "/etc/nginx/upstream.conf"
     fn versions_are_checked() {
         assert!(check_version("v1.2.3").is_ok());
         assert!(check_version("v1 && reboot").is_err());
+        let err = check_version("../../..").unwrap_err();
+        assert_eq!(err.exit, slipway_kit::Exit::BadInput);
+        assert!(
+            err.cause
+                .starts_with("--version \"../../..\" has a '..' segment"),
+            "{}",
+            err.cause
+        );
+    }
+
+    #[test]
+    fn host_name_and_address_are_tokens_and_a_refusal_names_the_field() {
+        for (table, field) in [
+            (r#"{ ssh = "local", name = "../web1" }"#, "hosts[0].name"),
+            (r#"{ ssh = "local", name = "-web1" }"#, "hosts[0].name"),
+            (
+                r#"{ ssh = "local", address = "10.0.0.5; reboot" }"#,
+                "hosts[0].address",
+            ),
+            (r#"{ ssh = "local", address = "/srv" }"#, "hosts[0].address"),
+        ] {
+            let text = STAGING.replace(r#"hosts = ["local", "#, &format!("hosts = [{table}, "));
+            let err = section(&text)
+                .unwrap()
+                .environment("staging", "slipway.toml")
+                .unwrap_err();
+            assert_eq!(err.exit, slipway_kit::Exit::BadInput);
+            assert!(
+                err.cause.starts_with(&format!(
+                    "slipway.toml: deploy.environments.staging.{field} "
+                )),
+                "{}",
+                err.cause
+            );
+        }
+        assert!(SshTarget::parse("deploy@-oProxyCommand=x").is_err());
+        assert!(SshTarget::parse("../x@web1").is_err());
     }
 }

@@ -213,8 +213,7 @@ pub fn take_lock(
                         "environment {environment} is frozen by {}",
                         holder.describe()
                     ),
-                    "release it with `deploy lock release --environment NAME`, or --force"
-                        .to_owned(),
+                    format!("release it with `deploy lock release --environment {environment}`"),
                 ),
                 None => (
                     format!(

@@ -1,6 +1,6 @@
 //! The ledger: an environment's history (version, slot, status, times, actor, commit, run
 //! URL) and what each slot runs, kept with the platform as `STATE_DIR/ledger.json` on the
-//! primary host, written atomically (temporary file, then rename) and capped at the
+//! primary host, written atomically and durably (see [`Store::save`]) and capped at the
 //! environment's `history` entries (50 by default).
 //!
 //! Beside it, `STATE_DIR/history.jsonl` is the long history `deploy metrics` reads: one
@@ -223,6 +223,19 @@ pub fn current_commit() -> Option<String> {
     (out.status.success() && !sha.is_empty()).then_some(sha)
 }
 
+/// The shell script that writes a ledger of `len` bytes read from stdin to `path`:
+/// temporary file, byte count checked, fsync (`sync FILE`, else a global `sync`), rename,
+/// fsync of the directory. A short write removes the temporary file and fails.
+fn save_script(dir: &str, path: &str, len: usize) -> String {
+    let (dir, path) = (quote(dir), quote(path));
+    format!(
+        "mkdir -p {dir} && t={dir}/.ledger.json.tmp.$$ && \
+         if cat > \"$t\" && n=$(wc -c < \"$t\") && [ $n -eq {len} ] && {{ sync \"$t\" 2>/dev/null || sync; }}; then \
+         mv -f \"$t\" {path} && {{ sync {dir} 2>/dev/null || sync; }}; \
+         else rm -f \"$t\"; echo \"the new ledger arrived incomplete ($n of {len} bytes); the old one is kept\" >&2; exit 1; fi"
+    )
+}
+
 /// RFC 3339 now, in UTC.
 pub fn now() -> String {
     time::OffsetDateTime::now_utc()
@@ -373,15 +386,16 @@ impl Store {
         Ok(ledger)
     }
 
-    /// Writes the ledger atomically. `mode` is [`Mode::Cleanup`] on failure paths.
+    /// Writes the ledger atomically and durably: the new text goes to a temporary file,
+    /// which must hold every byte sent (a cut connection leaves a short file, which is
+    /// removed: a truncated ledger never replaces a good one), is fsynced, renamed over the
+    /// ledger, and the directory is fsynced so the rename survives a power cut. `mode` is
+    /// [`Mode::Cleanup`] on failure paths.
     pub fn save(&self, run: &Run, ledger: &Ledger, mode: Mode) -> Result<()> {
         let mut text = serde_json::to_string_pretty(ledger)
             .map_err(|e| Error::failed(format!("cannot serialise the ledger: {e}")))?;
         text.push('\n');
-        let dir = quote(&self.dir);
-        let path = quote(&self.path());
-        let tmp = quote(&format!("{}/.ledger.json.tmp", self.dir));
-        let script = format!("mkdir -p {dir} && cat > {tmp}.$$ && mv -f {tmp}.$$ {path}");
+        let script = save_script(&self.dir, &self.path(), text.len());
         if run.dry_run {
             run.ui.detail(&format!(
                 "would record in {} on {}",
@@ -549,6 +563,44 @@ mod tests {
             std::fs::read_dir(&state).unwrap().count(),
             1,
             "no temporary file left"
+        );
+    }
+
+    #[test]
+    fn a_truncated_write_never_replaces_a_good_ledger() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("staging").display().to_string();
+        let store = Store::new(Arc::new(crate::shell::Local), &state, "staging");
+        let run = Run::new(
+            slipway_kit::Ui::detect().quiet(true),
+            crate::cancel::Cancel::new(),
+            false,
+        );
+        let mut good = Ledger::empty("staging");
+        good.push(entry("1", "v1", Status::Succeeded), 10);
+        store.save(&run, &good, Mode::Change).unwrap();
+        let before = std::fs::read_to_string(store.path()).unwrap();
+        // The connection is cut half way: the script gets half the bytes it was promised.
+        let mut next = good.clone();
+        next.push(entry("2", "v2", Status::InProgress), 10);
+        let text = serde_json::to_string_pretty(&next).unwrap();
+        let script = save_script(&state, &store.path(), text.len());
+        let out = crate::shell::Local
+            .run(
+                &script,
+                Some(&text.as_bytes()[..text.len() / 2]),
+                Duration::from_secs(10),
+                None,
+            )
+            .unwrap();
+        assert!(!out.success(), "a short write must fail");
+        assert!(out.stderr.contains("incomplete"), "{}", out.stderr);
+        assert_eq!(std::fs::read_to_string(store.path()).unwrap(), before);
+        assert_eq!(store.load(&run).unwrap(), good);
+        assert_eq!(
+            std::fs::read_dir(&state).unwrap().count(),
+            1,
+            "the short temporary file is removed"
         );
     }
 }

@@ -109,13 +109,35 @@ impl Holder {
     }
 }
 
-/// `GITHUB_ACTOR`, else `$USER`, else `unknown`.
+/// Who is running: `GITHUB_ACTOR` in a workflow; outside CI the local user, as
+/// `git config user.name` names them, else `$USER` (`$LOGNAME`), else `unknown`.
 pub fn actor() -> String {
-    std::env::var("GITHUB_ACTOR")
-        .ok()
-        .filter(|v| !v.is_empty())
-        .or_else(|| std::env::var("USER").ok().filter(|v| !v.is_empty()))
-        .unwrap_or_else(|| "unknown".to_owned())
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    pick_actor(
+        var("GITHUB_ACTOR"),
+        git_user_name,
+        var("USER").or_else(|| var("LOGNAME")),
+    )
+}
+
+fn pick_actor(
+    github_actor: Option<String>,
+    git_user_name: impl FnOnce() -> Option<String>,
+    user: Option<String>,
+) -> String {
+    github_actor
+        .or_else(git_user_name)
+        .or(user)
+        .map_or_else(|| "unknown".to_owned(), |v| v.trim().to_owned())
+}
+
+/// `git config user.name`, if git is installed and it is set (bounded to 5 s).
+fn git_user_name() -> Option<String> {
+    let mut command = std::process::Command::new("git");
+    command.args(["config", "--get", "user.name"]);
+    let out = crate::shell::run_command(command, None, Duration::from_secs(5), None).ok()?;
+    let name = out.stdout.trim();
+    (out.success() && !name.is_empty()).then(|| name.to_owned())
 }
 
 /// This machine's host name.
@@ -402,6 +424,21 @@ mod tests {
             lock.acquire(&run, &other, Duration::ZERO, true).is_err(),
             "a live holder here is never broken"
         );
+    }
+
+    #[test]
+    fn the_actor_is_the_github_actor_in_ci_else_the_git_user_else_user() {
+        let some = |v: &str| Some(v.to_owned());
+        assert_eq!(
+            pick_actor(some("octocat"), || some("Ada"), some("ada")),
+            "octocat"
+        );
+        assert_eq!(
+            pick_actor(None, || some("Ada Lovelace"), some("ada")),
+            "Ada Lovelace"
+        );
+        assert_eq!(pick_actor(None, || None, some("ada")), "ada");
+        assert_eq!(pick_actor(None, || None, None), "unknown");
     }
 
     #[test]

@@ -98,6 +98,63 @@ pub fn is_plain_token(value: &str) -> bool {
         })
 }
 
+/// What may appear in a value that goes into commands and paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A version: letters, digits, `. _ - + : @`, and `/` between path segments.
+    Version,
+    /// A host name: letters, digits, `. _ - + : @`, no `/`.
+    Name,
+    /// A network address (host name, IPv4 or IPv6): letters, digits, `. _ - :`.
+    Address,
+}
+
+/// Why `value` is not a safe token of `kind`, if it is not: it must not be empty or longer
+/// than 128 characters, start with `-` (an option) or `/` (an absolute path), contain a
+/// `..` or `.` path segment or an empty one (`//`, a trailing `/`), or any character a
+/// shell or a path would reinterpret (spaces, quotes, `$`, `;`, `*`, `~`, `\`, …).
+pub fn token_problem(value: &str, kind: TokenKind) -> Option<String> {
+    if value.is_empty() {
+        return Some("is empty".to_owned());
+    }
+    if value.chars().count() > 128 {
+        return Some("is longer than 128 characters".to_owned());
+    }
+    if value.starts_with('-') {
+        return Some("starts with '-' (a command would read it as an option)".to_owned());
+    }
+    if value.starts_with('/') {
+        return Some("starts with '/' (an absolute path)".to_owned());
+    }
+    let allowed = |c: char| match kind {
+        TokenKind::Version => {
+            c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | ':' | '@' | '/')
+        }
+        TokenKind::Name => {
+            c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | ':' | '@')
+        }
+        TokenKind::Address => c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':'),
+    };
+    if let Some(c) = value.chars().find(|c| !allowed(*c)) {
+        return Some(format!(
+            "contains {c:?}, which a shell or a path would reinterpret"
+        ));
+    }
+    for segment in value.split('/') {
+        match segment {
+            ".." => {
+                return Some(
+                    "has a '..' segment (a path would climb out of its directory)".to_owned(),
+                );
+            }
+            "." => return Some("has a '.' path segment".to_owned()),
+            "" => return Some("has an empty path segment ('//' or a trailing '/')".to_owned()),
+            _ => {}
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +180,42 @@ mod tests {
         assert!(!is_plain_token("v1; rm -rf /"));
         assert!(!is_plain_token("$(id)"));
         assert!(!is_plain_token("--help"));
+    }
+
+    #[test]
+    fn versions_that_a_path_or_shell_would_reinterpret_are_refused() {
+        for good in [
+            "v1.2.3",
+            "v1.2.3-rc.1+build.5",
+            "app/v1",
+            "sha256:ab12",
+            "v1@x",
+            "..v1",
+        ] {
+            assert_eq!(token_problem(good, TokenKind::Version), None, "{good}");
+        }
+        for (bad, why) in [
+            ("../../..", "'..' segment"),
+            ("v1/../../etc", "'..' segment"),
+            ("..", "'..' segment"),
+            ("/srv/app", "starts with '/'"),
+            ("-rf", "starts with '-'"),
+            ("v1/", "empty path segment"),
+            ("a//b", "empty path segment"),
+            ("./v1", "'.' path segment"),
+            ("v1 && reboot", "' '"),
+            ("$(id)", "'$'"),
+            ("~root", "'~'"),
+            ("v*", "'*'"),
+            ("", "empty"),
+        ] {
+            let problem = token_problem(bad, TokenKind::Version).unwrap_or_default();
+            assert!(problem.contains(why), "{bad:?}: {problem}");
+        }
+        assert!(token_problem("web/1", TokenKind::Name).is_some());
+        assert!(token_problem("..", TokenKind::Name).is_some());
+        assert!(token_problem("user@10.0.0.5", TokenKind::Address).is_some());
+        assert_eq!(token_problem("fe80::1", TokenKind::Address), None);
+        assert_eq!(token_problem("web-1.example.com", TokenKind::Address), None);
     }
 }

@@ -15,3 +15,4 @@ mod ledger;
 mod lock;
 mod rolling;
 mod signals;
+mod tokens;
