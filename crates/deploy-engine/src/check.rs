@@ -143,13 +143,25 @@ impl<'a> Health<'a> {
     /// Watches `backends` for `window`, failing on `failures` bad answers in a row from any
     /// of them.
     pub fn watch(&self, run: &Run, backends: &[Backend], window: Duration) -> Result<()> {
+        self.watch_while(run, backends, window, &|| true)
+    }
+
+    /// Like [`Health::watch`], ending early (passing) as soon as `go_on` says false: the
+    /// analysis running beside it failed and the window is over.
+    pub fn watch_while(
+        &self,
+        run: &Run,
+        backends: &[Backend],
+        window: Duration,
+        go_on: &dyn Fn() -> bool,
+    ) -> Result<()> {
         if run.dry_run {
             run.ui.detail(&format!("would watch health for {window:?}"));
             return Ok(());
         }
         let end = Instant::now() + window;
         let mut bad = vec![0_u32; backends.len()];
-        while Instant::now() < end {
+        while Instant::now() < end && go_on() {
             for (i, backend) in backends.iter().enumerate() {
                 let url = self.url(backend);
                 match self.attempt(&url) {
@@ -169,9 +181,16 @@ impl<'a> Health<'a> {
                     }
                 }
             }
-            let left = end.saturating_duration_since(Instant::now());
-            if !run.cancel.sleep(self.config.interval.as_std().min(left)) {
-                return Err(Error::Cancelled);
+            let pause_end = Instant::now() + self.config.interval.as_std();
+            let pause_end = pause_end.min(end);
+            // Short slices, so a `go_on` that turned false ends the watch at once.
+            while go_on() && Instant::now() < pause_end {
+                let slice = pause_end
+                    .saturating_duration_since(Instant::now())
+                    .min(Duration::from_millis(20));
+                if !run.cancel.sleep(slice) {
+                    return Err(Error::Cancelled);
+                }
             }
         }
         Ok(())

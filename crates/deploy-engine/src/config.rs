@@ -73,7 +73,7 @@ pub enum StrategyKind {
     /// Start the new version in the standby slot on every host, check it, switch all traffic.
     #[default]
     BlueGreen,
-    /// Move hosts to the new version `max_unavailable` at a time.
+    /// Move hosts to the new version in batches of `max_surge + max_unavailable`.
     Rolling,
     /// Move traffic to the new version in steps, analysing it at each.
     Canary,
@@ -327,9 +327,10 @@ pub struct EnvironmentConfig {
     /// Phase commands (platform = "command", router = "command").
     pub command: crate::command_platform::CommandConfig,
     /// Canary steps (strategy = "canary").
-    pub canary: crate::strategy::canary::CanaryConfig,
-    /// Analysis during canary steps and the validation window.
-    pub analysis: crate::analysis::AnalysisConfig,
+    pub canary: Option<crate::strategy::canary::CanaryConfig>,
+    /// Analysis during canary steps, after each rolling batch and through the validation
+    /// window (canary: probe by default; the others only when the section is written).
+    pub analysis: Option<crate::analysis::AnalysisConfig>,
     /// Health check.
     pub health: HealthConfig,
     /// Smoke commands.
@@ -338,8 +339,15 @@ pub struct EnvironmentConfig {
     pub hooks: HooksConfig,
     /// How long to watch the new version after the switch, health-checking it (default 0s).
     pub validation_window: Duration,
-    /// Rolling: hosts out of rotation at a time (default 1).
+    /// Rolling: hosts taken out of rotation at a time, as Kubernetes' `maxUnavailable`
+    /// (default 1, or 0 when `max_surge` is set).
     pub max_unavailable: Option<usize>,
+    /// Rolling: hosts that start the new version while their old one keeps serving, as
+    /// Kubernetes' `maxSurge` (default 0).
+    pub max_surge: Option<usize>,
+    /// Rolling: how long each batch is analysed after it went back into rotation (default
+    /// 30s; needs an `[analysis]` section).
+    pub batch_window: Option<Duration>,
     /// Keep the previous version running, idle, in its slot for a fast rollback (default true).
     pub keep_previous: Option<bool>,
     /// Directory on the primary host for the ledger and lock (default `~/.slipway/NAME`).
@@ -463,8 +471,10 @@ pub struct Environment {
     pub command: crate::command_platform::CommandConfig,
     /// Canary steps.
     pub canary: crate::strategy::canary::CanaryConfig,
-    /// Canary analysis.
+    /// Analysis (the canary's default when no section is written).
     pub analysis: crate::analysis::AnalysisConfig,
+    /// Whether an `[analysis]` section is written: blue-green and rolling analyse only then.
+    pub analysis_configured: bool,
     /// Health check.
     pub health: HealthConfig,
     /// Smoke commands.
@@ -475,8 +485,15 @@ pub struct Environment {
     pub hook_timeout: std::time::Duration,
     /// Validation window.
     pub validation_window: std::time::Duration,
-    /// Rolling batch size.
+    /// Rolling: hosts out of rotation at a time (Kubernetes' `maxUnavailable`, absolute).
     pub max_unavailable: usize,
+    /// Rolling: hosts whose new version starts while the old one serves (`maxSurge`).
+    pub max_surge: usize,
+    /// Rolling: analysis window after each batch.
+    pub batch_window: std::time::Duration,
+    /// Strategy-specific keys written in the file (`max_surge`, `canary`, …), so a
+    /// strategy can refuse or warn about the ones it does not use.
+    pub strategy_keys: Vec<&'static str>,
     /// Keep the previous version running for fast rollback.
     pub keep_previous: bool,
     /// Ledger and lock directory on the primary host.
@@ -666,9 +683,37 @@ impl DeploySection {
                 "failures and successes must be at least 1".into(),
             ));
         }
-        let max_unavailable = raw.max_unavailable.unwrap_or(1);
-        if max_unavailable == 0 {
-            return Err(bad("max_unavailable", "must be at least 1".into()));
+        let max_surge = raw.max_surge.unwrap_or(0);
+        let max_unavailable = raw
+            .max_unavailable
+            .unwrap_or(usize::from(raw.max_surge.is_none()));
+        if max_surge == 0 && max_unavailable == 0 {
+            return Err(bad(
+                "max_unavailable",
+                "max_surge and max_unavailable cannot both be 0: nothing could move".into(),
+            )
+            .help("max_surge = 1, max_unavailable = 0 keeps every host serving"));
+        }
+        let strategy_keys = written_strategy_keys(raw);
+        if let Some(k) = strategy_keys
+            .iter()
+            .find(|k| !strategy_uses(raw.strategy, k))
+        {
+            return Err(bad(
+                k,
+                format!(
+                    "is not used by strategy = \"{}\" ({})",
+                    raw.strategy.as_str(),
+                    key_owner(k)
+                ),
+            )
+            .help("remove it, or set the strategy that uses it"));
+        }
+        if raw.batch_window.is_some() && raw.analysis.is_none() {
+            return Err(bad(
+                "batch_window",
+                "analyses each rolling batch: it needs an [analysis] section".into(),
+            ));
         }
         if let Some(var) = &raw.ssh.key_env {
             if var.is_empty() || !var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
@@ -691,8 +736,10 @@ impl DeploySection {
             raw.command
                 .check(&key("command"), raw.router == RouterKind::Command)?;
         }
-        raw.canary.check(&key("canary"))?;
-        raw.analysis.check(&key("analysis"))?;
+        let canary = raw.canary.clone().unwrap_or_default();
+        canary.check(&key("canary"))?;
+        let analysis = raw.analysis.clone().unwrap_or_default();
+        analysis.check(&key("analysis"))?;
         Ok(Environment {
             name: name.to_owned(),
             strategy: raw.strategy,
@@ -711,8 +758,9 @@ impl DeploySection {
             haproxy: raw.haproxy.clone(),
             platform: raw.platform,
             command: raw.command.clone(),
-            canary: raw.canary.clone(),
-            analysis: raw.analysis.clone(),
+            canary,
+            analysis,
+            analysis_configured: raw.analysis.is_some(),
             health: raw.health.clone(),
             smoke: raw.smoke.clone(),
             hooks: raw.hooks.clone(),
@@ -722,6 +770,11 @@ impl DeploySection {
                 .map_or(std::time::Duration::from_secs(600), Duration::as_std),
             validation_window: raw.validation_window.as_std(),
             max_unavailable,
+            max_surge,
+            batch_window: raw
+                .batch_window
+                .map_or(std::time::Duration::from_secs(30), Duration::as_std),
+            strategy_keys,
             keep_previous: raw.keep_previous.unwrap_or(true),
             state_dir: raw
                 .state_dir
@@ -747,6 +800,23 @@ impl Environment {
         &self.hosts[0]
     }
 
+    /// Keys written for another strategy than `kind` (an override by `--strategy`), one
+    /// warning line each; empty when every key is used.
+    pub fn unused_by(&self, kind: StrategyKind) -> Vec<String> {
+        self.strategy_keys
+            .iter()
+            .filter(|k| !strategy_uses(kind, k))
+            .map(|k| {
+                format!(
+                    "deploy.environments.{}.{k} is not used by strategy {} ({})",
+                    self.name,
+                    kind.as_str(),
+                    key_owner(k)
+                )
+            })
+            .collect()
+    }
+
     /// The slot that is not `slot`.
     pub fn other_slot(&self, slot: &str) -> &str {
         if self.slot_names[0] == slot {
@@ -754,6 +824,37 @@ impl Environment {
         } else {
             &self.slot_names[0]
         }
+    }
+}
+
+/// The keys of `raw` that only one strategy uses, in file order of the reference.
+fn written_strategy_keys(raw: &EnvironmentConfig) -> Vec<&'static str> {
+    [
+        ("max_surge", raw.max_surge.is_some()),
+        ("max_unavailable", raw.max_unavailable.is_some()),
+        ("batch_window", raw.batch_window.is_some()),
+        ("canary", raw.canary.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(k, set)| set.then_some(k))
+    .collect()
+}
+
+/// Whether strategy `kind` reads key `key` (one of [`written_strategy_keys`]).
+fn strategy_uses(kind: StrategyKind, key: &str) -> bool {
+    match key {
+        "max_surge" | "max_unavailable" | "batch_window" => kind == StrategyKind::Rolling,
+        "canary" => kind == StrategyKind::Canary,
+        _ => true,
+    }
+}
+
+/// Which strategy a strategy-specific key belongs to, for messages.
+fn key_owner(key: &str) -> &'static str {
+    if key == "canary" {
+        "only canary reads it"
+    } else {
+        "only rolling reads it"
     }
 }
 
@@ -872,6 +973,57 @@ upstream_file = "/etc/nginx/upstream.conf"
         assert_eq!(SshTarget::parse("web1").unwrap().destination(), "web1");
         assert!(SshTarget::parse("web1:ssh").is_err());
         assert!(SshTarget::parse("a;b@web1").is_err());
+    }
+
+    fn dev(top: &str) -> Result<Environment, Failure> {
+        let text = format!(
+            "[deploy.environments.dev]\nstart = \"a\"\nstop = \"b\"\nrouter = \"none\"\n{top}\n"
+        );
+        section(&text).unwrap().environment("dev", "slipway.toml")
+    }
+
+    #[test]
+    fn seed_development_rolling_with_surge_and_no_unavailable_is_accepted() {
+        let env = dev("strategy = \"rolling\"\nmax_surge = 1\nmax_unavailable = 0").unwrap();
+        assert_eq!((env.max_surge, env.max_unavailable), (1, 0));
+        let env = dev("strategy = \"rolling\"\nmax_surge = 2").unwrap();
+        assert_eq!((env.max_surge, env.max_unavailable), (2, 0));
+        let env = dev("strategy = \"rolling\"").unwrap();
+        assert_eq!((env.max_surge, env.max_unavailable), (0, 1));
+    }
+
+    #[test]
+    fn surge_and_unavailable_both_zero_is_refused() {
+        let err = dev("strategy = \"rolling\"\nmax_surge = 0\nmax_unavailable = 0").unwrap_err();
+        assert!(err.cause.contains("max_unavailable"), "{}", err.cause);
+        assert!(err.cause.contains("both be 0"), "{}", err.cause);
+    }
+
+    #[test]
+    fn a_key_the_strategy_does_not_use_is_an_error_naming_it() {
+        let err = dev("strategy = \"blue-green\"\nmax_surge = 1").unwrap_err();
+        assert!(
+            err.cause.contains(
+                "deploy.environments.dev.max_surge: is not used by strategy = \"blue-green\""
+            ),
+            "{}",
+            err.cause
+        );
+        let err =
+            dev("strategy = \"rolling\"\n[deploy.environments.dev.canary]\nsteps = [50, 100]")
+                .unwrap_err();
+        assert!(err.cause.contains("dev.canary"), "{}", err.cause);
+        let err = dev("strategy = \"rolling\"\nbatch_window = \"5s\"").unwrap_err();
+        assert!(err.cause.contains("[analysis]"), "{}", err.cause);
+    }
+
+    #[test]
+    fn a_strategy_override_names_the_keys_it_ignores() {
+        let env = dev("strategy = \"rolling\"\nmax_surge = 1").unwrap();
+        assert!(env.unused_by(StrategyKind::Rolling).is_empty());
+        let warnings = env.unused_by(StrategyKind::BlueGreen);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("dev.max_surge"), "{warnings:?}");
     }
 
     #[test]

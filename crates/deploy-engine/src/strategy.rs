@@ -6,6 +6,7 @@
 pub mod blue_green;
 pub mod canary;
 pub mod rolling;
+pub mod validation;
 
 use std::collections::BTreeMap;
 
@@ -267,13 +268,12 @@ impl<'a> Deployment<'a> {
         }
         if !self.env.validation_window.is_zero() {
             let backends: Vec<Backend> = self.targets.keys().map(|h| self.new_backend(h)).collect();
-            let health = Health::new(&self.env.health, &self.env.name);
             run.step(
                 &format!(
                     "validation window ({}s)",
                     self.env.validation_window.as_secs()
                 ),
-                || health.watch(run, &backends, self.env.validation_window),
+                || validation::watch(run, self, &backends, self.env.validation_window),
             )?;
         }
         Ok(())

@@ -4,7 +4,8 @@
 //!
 //! The start command runs `slipway-sample-service` in the background with a pid file per
 //! host and slot; a version ending in `-sick` answers its health check with 503, one ending
-//! in `-badsmoke` fails the smoke test, one ending in `-slow` takes 2 s to start. Every
+//! in `-badsmoke` fails the smoke test, one ending in `-slow` takes 2 s to start, one ending
+//! in `-errors20` answers every fifth `GET /` with 500 (20 % errors). Every
 //! service is killed when the [`Site`] drops.
 
 use std::fmt::Write as _;
@@ -93,7 +94,7 @@ impl Site {
         let bin = sample_service_bin();
         let run = d.join("run").display().to_string();
         let start = format!(
-            "mkdir -p {run}/{{host}}; extra=''; case {{version}} in *-sick) extra=--fail-health;; *-slow) sleep 2;; esac; \
+            "mkdir -p {run}/{{host}}; extra=''; case {{version}} in *-sick) extra=--fail-health;; *-slow) sleep 2;; *-errors20) extra='--error-rate 0.2';; esac; \
              nohup {bin} --port {{port}} --version {{version}} --slot {{slot}} $extra > {run}/{{host}}/{{slot}}.log 2>&1 < /dev/null & \
              echo $! > {run}/{{host}}/{{slot}}.pid",
             bin = bin.display()

@@ -33,6 +33,9 @@ pub(crate) fn deploy(
         .as_deref()
         .map(StrategyKind::parse)
         .transpose()?;
+    for unused in env.unused_by(strategy.unwrap_or(env.strategy)) {
+        ui.warn(&format!("{unused}: ignored in this run (--strategy)"));
+    }
     let cancel = Cancel::on_signals()
         .map_err(|e| Failure::no(format!("cannot install signal handlers: {e}")))?;
     let parts = Parts::new(&env)?;

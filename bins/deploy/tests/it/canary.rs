@@ -153,7 +153,7 @@ fn canary_dry_run_prints_every_step_and_analysis_and_touches_nothing() {
     assert!(out.status.success(), "{err}");
     for expected in [
         "set server app/blue weight 90; set server app/blue state ready; set server app/green weight 10",
-        "would analyse v2 for 2s with Probe",
+        "would analyse v2 for 2s with probe",
         "would pause at 30%",
         "set server app/green weight 1",
     ] {

@@ -15,6 +15,7 @@ fn command_platform_deploys_the_sample_service_through_shell_hooks_blue_green_th
     let (blue, green) = (free_port(), free_port());
     let config = format!(
         r#"[deploy.environments.test]
+strategy = "canary"
 platform = "command"
 router = "command"
 slots = {{ blue = {blue}, green = {green} }}

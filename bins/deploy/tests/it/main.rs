@@ -1,6 +1,7 @@
 //! End-to-end tests of `deploy` on loopback: real nginx, real sshd, the sample service.
 #![allow(clippy::unwrap_used)]
 
+mod analysis;
 mod blue_green;
 mod canary;
 mod canary_control;

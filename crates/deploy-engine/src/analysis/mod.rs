@@ -1,5 +1,6 @@
-//! Analysis during canary steps and the validation window: is the new version healthy
-//! enough to take more traffic? Two providers, one verdict:
+//! Analysis during canary steps, after each rolling batch and through the validation
+//! window of every strategy: is the new version healthy enough to keep its traffic? Two
+//! providers, one verdict:
 //!
 //! - [`probe`]: synthetic requests straight to the canary slot (never through the router,
 //!   which retries failures on the other upstream and hides them), measuring error rate
@@ -7,9 +8,15 @@
 //! - [`prometheus`]: PromQL instant queries for the error rate, p95 and sample count,
 //!   templated with `{slot}`, `{version}`, `{environment}` and `{window}`.
 //!
-//! No data (an empty result, NaN, fewer samples than `min_samples`) never passes a step:
-//! with `no_data = "fail"` it fails it, with `"hold"` the step is extended until data
-//! arrives or `hold_timeout` runs out, then it fails (Kayenta's lesson).
+//! As in Argo Rollouts' analysis runs, a window is measured every `interval`, and each
+//! measurement passes, fails or is inconclusive (no data, or the query itself failed). More
+//! than `failure_limit` failed measurements fail the window at once; more than
+//! `inconclusive_limit` inconclusive ones fail it too, so one Prometheus hiccup does not
+//! roll back a deploy but a Prometheus that is down does.
+//!
+//! No data never passes a window: a window without a passing measurement fails with
+//! `no_data = "fail"`; with `"hold"` it is extended until a measurement passes or
+//! `hold_timeout` runs out, then it fails (Kayenta's lesson).
 //!
 //! ```toml
 //! [deploy.environments.production.analysis]
@@ -17,6 +24,9 @@
 //! max_error_rate = 0.01          # roll back above 1 %
 //! max_p95 = "500ms"              # roll back above 500 ms
 //! min_samples = 50
+//! interval = "10s"               # one measurement every 10 s through each window
+//! failure_limit = 0              # the first failed measurement rolls back
+//! inconclusive_limit = 2         # the third inconclusive one does
 //! no_data = "hold"               # or "fail" (default)
 //! [deploy.environments.production.analysis.prometheus]
 //! url = "http://prometheus:9090"
@@ -74,6 +84,14 @@ pub struct AnalysisConfig {
     pub no_data: NoData,
     /// How long `hold` extends a step before failing (default: three step durations).
     pub hold_timeout: Option<ConfigDuration>,
+    /// One measurement every `interval` through a window (default 10s; a shorter window
+    /// is one measurement).
+    pub interval: ConfigDuration,
+    /// Failed measurements a window tolerates; one more fails it at once (default 0).
+    pub failure_limit: u32,
+    /// Inconclusive measurements (no data, a failed query) a window tolerates; one more
+    /// fails it (default 2).
+    pub inconclusive_limit: u32,
     /// Probe settings.
     pub probe: probe::ProbeConfig,
     /// Prometheus settings.
@@ -89,6 +107,9 @@ impl Default for AnalysisConfig {
             min_samples: 20,
             no_data: NoData::Fail,
             hold_timeout: None,
+            interval: ConfigDuration::from_secs(10),
+            failure_limit: 0,
+            inconclusive_limit: 2,
             probe: probe::ProbeConfig::default(),
             prometheus: prometheus::PrometheusConfig::default(),
         }
@@ -109,6 +130,12 @@ impl AnalysisConfig {
                 "{key}.min_samples: must be at least 1"
             )));
         }
+        if self.interval.as_std() < Duration::from_millis(100) {
+            return Err(Failure::bad_input(format!(
+                "{key}.interval: {:?} is too short: at least 100ms",
+                self.interval.as_std()
+            )));
+        }
         self.probe.check(&format!("{key}.probe"))?;
         if self.provider == Provider::Prometheus {
             self.prometheus.check(&format!("{key}.prometheus"))?;
@@ -126,6 +153,9 @@ pub struct Measurement {
     pub p95_ms: Option<f64>,
     /// Requests the measurement covers, if known.
     pub samples: Option<u64>,
+    /// Why the measurement could not be taken (a query failed): inconclusive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// What a measurement means for the step.
@@ -138,11 +168,16 @@ pub enum Verdict {
     Fail(String),
     /// Not enough data to judge.
     NoData(String),
+    /// The measurement could not be taken (a query failed).
+    Inconclusive(String),
 }
 
 impl Measurement {
     /// Judges against the thresholds.
     pub fn verdict(&self, config: &AnalysisConfig) -> Verdict {
+        if let Some(error) = &self.error {
+            return Verdict::Inconclusive(error.clone());
+        }
         let Some(samples) = self.samples else {
             return Verdict::NoData("no sample count".into());
         };
@@ -176,6 +211,9 @@ impl Measurement {
 
     /// `error rate 0.00%, p95 12 ms, 240 samples`.
     pub fn describe(&self) -> String {
+        if let Some(error) = &self.error {
+            return format!("no measurement ({error})");
+        }
         let rate = self
             .error_rate
             .filter(|r| r.is_finite())
@@ -228,27 +266,81 @@ pub struct StepResult {
     pub verdict: Verdict,
     /// How long the analysis took, ms.
     pub duration_ms: u64,
+    /// Measurements taken, failed and inconclusive over the window.
+    pub tally: Tally,
 }
 
-impl StepResult {
-    /// One line for the report.
+/// How the measurements of a window went.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    /// Measurements taken.
+    pub taken: u32,
+    /// Measurements that passed.
+    pub passed: u32,
+    /// Measurements over a threshold.
+    pub failed: u32,
+    /// Measurements without data or whose query failed.
+    pub inconclusive: u32,
+}
+
+impl Tally {
+    /// `3 measurements: 2 pass, 0 fail, 1 inconclusive`.
     pub fn describe(&self) -> String {
-        let verdict = match &self.verdict {
-            Verdict::Pass => "pass".to_owned(),
-            Verdict::Fail(why) => format!("fail: {why}"),
-            Verdict::NoData(why) => format!("no data: {why}"),
-        };
+        let s = if self.taken == 1 { "" } else { "s" };
         format!(
-            "{:?} analysis: {} → {verdict}",
-            self.provider,
-            self.measurement.describe()
+            "{} measurement{s}: {} pass, {} fail, {} inconclusive",
+            self.taken, self.passed, self.failed, self.inconclusive
         )
-        .to_lowercase()
     }
 }
 
-/// Runs the configured analysis over `window`: passes, or fails the step with the reason.
-/// No data holds the step (up to `hold_timeout`) or fails it, per config.
+impl StepResult {
+    /// One line for the report: the deciding measurement, its verdict, and the tally.
+    pub fn describe(&self) -> String {
+        let verdict = verdict_text(&self.verdict);
+        format!(
+            "{} analysis: {} → {verdict} ({})",
+            provider_name(self.provider),
+            self.measurement.describe(),
+            self.tally.describe()
+        )
+    }
+}
+
+fn provider_name(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Probe => "probe",
+        Provider::Prometheus => "prometheus",
+        Provider::None => "none",
+    }
+}
+
+fn verdict_text(verdict: &Verdict) -> String {
+    match verdict {
+        Verdict::Pass => "pass".to_owned(),
+        Verdict::Fail(why) => format!("fail: {why}"),
+        Verdict::NoData(why) => format!("no data: {why}"),
+        Verdict::Inconclusive(why) => format!("inconclusive: {why}"),
+    }
+}
+
+/// How a window of `window` is cut into measurements about `interval` long: as many as
+/// fit (at least one), all the same length.
+pub fn measurements_in(window: Duration, interval: Duration) -> (u32, Duration) {
+    if interval.is_zero() || window <= interval {
+        return (1, window);
+    }
+    let n = (window.as_secs_f64() / interval.as_secs_f64())
+        .round()
+        .max(1.0) as u32;
+    (n, window / n)
+}
+
+/// Runs the configured analysis over `window`, Argo Rollouts style: one measurement every
+/// `interval`; more than `failure_limit` failed or `inconclusive_limit` inconclusive
+/// measurements fail the window at once; a window none of whose measurements passed has
+/// no data, which holds it (up to `hold_timeout`) or fails it, per config. Never passes
+/// without a passing measurement.
 pub fn analyse(
     run: &Run,
     config: &AnalysisConfig,
@@ -267,25 +359,43 @@ pub fn analyse(
                 measurement: Measurement::default(),
                 verdict: Verdict::Pass,
                 duration_ms: started.elapsed().as_millis() as u64,
+                tally: Tally::default(),
             });
         }
         Provider::Probe => Box::new(probe::Probe::new(config)),
         Provider::Prometheus => Box::new(prometheus::Prometheus::new(config)),
     };
+    analyse_with(run, config, provider.as_ref(), subject, window, interrupt)
+}
+
+/// [`analyse`] with a given provider.
+pub fn analyse_with(
+    run: &Run,
+    config: &AnalysisConfig,
+    provider: &dyn Provide,
+    subject: &Subject<'_>,
+    window: Duration,
+    interrupt: Interrupt<'_>,
+) -> Result<StepResult> {
+    let started = Instant::now();
+    let (count, each) = measurements_in(window, config.interval.as_std());
     if run.dry_run {
         run.ui.detail(&format!(
-            "would analyse {} for {window:?} with {:?}: error rate ≤ {:.2}%, p95 ≤ {:?}, at least {} samples",
+            "would analyse {} for {window:?} with {} in {count} measurement(s): error rate ≤ {:.2}%, p95 ≤ {:?}, at least {} samples, at most {} failed and {} inconclusive",
             subject.version,
-            config.provider,
+            provider_name(config.provider),
             config.max_error_rate * 100.0,
             config.max_p95.as_std(),
-            config.min_samples
+            config.min_samples,
+            config.failure_limit,
+            config.inconclusive_limit
         ));
         return Ok(StepResult {
             provider: config.provider,
             measurement: Measurement::default(),
             verdict: Verdict::Pass,
             duration_ms: 0,
+            tally: Tally::default(),
         });
     }
     let hold_until = started
@@ -293,45 +403,146 @@ pub fn analyse(
         + config
             .hold_timeout
             .map_or(window.saturating_mul(3), ConfigDuration::as_std);
-    let mut measurement = provider.measure(run, subject, window, interrupt)?;
+    let mut tally = Tally::default();
+    let mut last_failure: Option<(Measurement, String)> = None;
+    let mut last_pass: Option<Measurement> = None;
     loop {
-        let verdict = measurement.verdict(config);
-        let result = StepResult {
-            provider: config.provider,
-            measurement: measurement.clone(),
-            verdict: verdict.clone(),
-            duration_ms: started.elapsed().as_millis() as u64,
+        let holding = tally.taken >= count;
+        let this = if holding {
+            // The window is over without a passing measurement.
+            if let Some((measurement, why)) = last_failure.take() {
+                return Err(finish(
+                    run,
+                    config,
+                    started,
+                    tally,
+                    measurement,
+                    Verdict::Fail(why.clone()),
+                    format!(
+                        "{} failed analysis: {why}; no measurement passed",
+                        subject.version
+                    ),
+                ));
+            }
+            let left = hold_until.saturating_duration_since(Instant::now());
+            if config.no_data == NoData::Fail || left.is_zero() {
+                return Err(finish(
+                    run,
+                    config,
+                    started,
+                    tally,
+                    Measurement::default(),
+                    Verdict::NoData("no measurement passed".into()),
+                    format!(
+                        "{} has no analysis data ({}); a window never passes without data",
+                        subject.version,
+                        tally.describe()
+                    ),
+                ));
+            }
+            run.ui.detail("no data yet: holding the window");
+            each.min(left).max(Duration::from_millis(100))
+        } else {
+            each
         };
+        let measurement = provider.measure(run, subject, this, interrupt)?;
+        tally.taken += 1;
+        let verdict = measurement.verdict(config);
+        run.ui.detail(&format!(
+            "measurement {}: {} → {}",
+            tally.taken,
+            measurement.describe(),
+            verdict_text(&verdict)
+        ));
         match verdict {
             Verdict::Pass => {
-                run.capture(&result.describe());
-                return Ok(result);
+                tally.passed += 1;
+                if holding || tally.taken >= count {
+                    let result = StepResult {
+                        provider: config.provider,
+                        measurement,
+                        verdict: Verdict::Pass,
+                        duration_ms: started.elapsed().as_millis() as u64,
+                        tally,
+                    };
+                    run.capture(&result.describe());
+                    return Ok(result);
+                }
+                last_pass = Some(measurement);
             }
             Verdict::Fail(why) => {
-                run.capture(&result.describe());
-                return Err(Error::failed(format!(
-                    "canary {} failed analysis: {why}",
-                    subject.version
-                )));
-            }
-            Verdict::NoData(why) => {
-                if config.no_data == NoData::Fail || Instant::now() >= hold_until {
-                    run.capture(&result.describe());
-                    return Err(Error::failed(format!(
-                        "canary {} has no analysis data ({why}); a step never passes without data",
-                        subject.version
-                    )));
+                tally.failed += 1;
+                if tally.failed > config.failure_limit {
+                    let message = format!("{} failed analysis: {why}", subject.version);
+                    return Err(finish(
+                        run,
+                        config,
+                        started,
+                        tally,
+                        measurement,
+                        Verdict::Fail(why),
+                        message,
+                    ));
                 }
-                run.ui
-                    .detail(&format!("no data yet ({why}): holding the step"));
-                // Measure again over a short window; the whole hold is bounded by hold_until.
-                let again = window
-                    .min(hold_until.saturating_duration_since(Instant::now()))
-                    .max(Duration::from_millis(100));
-                measurement = provider.measure(run, subject, again, interrupt)?;
+                last_failure = Some((measurement, why));
+            }
+            Verdict::NoData(why) | Verdict::Inconclusive(why) => {
+                // Measurements of a hold are bounded by hold_timeout, not the limit.
+                if !holding {
+                    tally.inconclusive += 1;
+                    if tally.inconclusive > config.inconclusive_limit {
+                        let message = format!(
+                            "{} analysis was inconclusive {} times, more than inconclusive_limit {}: {why}",
+                            subject.version, tally.inconclusive, config.inconclusive_limit
+                        );
+                        return Err(finish(
+                            run,
+                            config,
+                            started,
+                            tally,
+                            measurement,
+                            Verdict::Inconclusive(why),
+                            message,
+                        ));
+                    }
+                }
             }
         }
+        if let Some(measurement) = last_pass.take_if(|_| tally.taken >= count) {
+            // The window is over and a measurement passed; the last one did not, within
+            // the limits.
+            let result = StepResult {
+                provider: config.provider,
+                measurement,
+                verdict: Verdict::Pass,
+                duration_ms: started.elapsed().as_millis() as u64,
+                tally,
+            };
+            run.capture(&result.describe());
+            return Ok(result);
+        }
     }
+}
+
+/// Records the failed result on the step and returns the error to fail it with.
+fn finish(
+    run: &Run,
+    config: &AnalysisConfig,
+    started: Instant,
+    tally: Tally,
+    measurement: Measurement,
+    verdict: Verdict,
+    message: String,
+) -> Error {
+    let result = StepResult {
+        provider: config.provider,
+        measurement,
+        verdict,
+        duration_ms: started.elapsed().as_millis() as u64,
+        tally,
+    };
+    run.capture(&result.describe());
+    Error::failed(message)
 }
 
 /// Sleeps `window` in small slices, stopping on a signal or an interrupt.
@@ -349,12 +560,17 @@ pub fn wait(run: &Run, window: Duration, interrupt: Interrupt<'_>) -> Result<()>
     }
 }
 
-/// A Markdown table of the canary's analysis steps (`analysis at N%`) with their
-/// measurements and verdicts, for the step summary; empty when there were none.
+/// A Markdown table of the analysed steps (`analysis at N%` of a canary, `analysis of
+/// HOSTS` of a rolling batch, a validation window with analysis) with their measurements
+/// and verdicts, for the step summary; empty when there were none.
 pub fn summary_table(steps: &[crate::run::StepRecord]) -> String {
     let rows: Vec<String> = steps
         .iter()
-        .filter(|s| s.name.starts_with("analysis at ") || s.name.starts_with("paused at "))
+        .filter(|s| {
+            s.name.starts_with("analysis ")
+                || s.name.starts_with("paused at ")
+                || (s.name.starts_with("validation window") && s.output.is_some())
+        })
         .map(|s| {
             let result = s
                 .output
@@ -372,7 +588,7 @@ pub fn summary_table(steps: &[crate::run::StepRecord]) -> String {
         return String::new();
     }
     format!(
-        "\n#### Canary analysis\n\n| step | result |\n| --- | --- |\n{}\n",
+        "\n#### Analysis\n\n| step | result |\n| --- | --- |\n{}\n",
         rows.join("\n")
     )
 }
@@ -410,7 +626,147 @@ mod tests {
             error_rate: Some(rate),
             p95_ms: Some(p95),
             samples: Some(samples),
+            error: None,
         }
+    }
+
+    /// A provider answering a script of measurements, one per call, and counting calls.
+    struct Scripted {
+        script: Vec<Measurement>,
+        calls: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Provide for Scripted {
+        fn measure(
+            &self,
+            _run: &Run,
+            _subject: &Subject<'_>,
+            _window: Duration,
+            _interrupt: Interrupt<'_>,
+        ) -> Result<Measurement> {
+            let i = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(self.script[i.min(self.script.len() - 1)].clone())
+        }
+    }
+
+    fn inconclusive() -> Measurement {
+        Measurement {
+            error: Some("Prometheus http://127.0.0.1:1: connection refused".into()),
+            ..Measurement::default()
+        }
+    }
+
+    /// Runs the window loop over `script` with 4 measurements per window.
+    fn run_script(
+        config: &AnalysisConfig,
+        script: Vec<Measurement>,
+    ) -> (Result<StepResult>, usize) {
+        let run = Run::new(
+            slipway_kit::Ui::detect().quiet(true),
+            crate::cancel::Cancel::new(),
+            false,
+        );
+        let provider = Scripted {
+            script,
+            calls: std::sync::atomic::AtomicUsize::new(0),
+        };
+        let subject = Subject {
+            environment: "test",
+            version: "v2",
+            backends: &[],
+        };
+        let config = AnalysisConfig {
+            interval: ConfigDuration::from_millis(100),
+            ..config.clone()
+        };
+        let result = analyse_with(
+            &run,
+            &config,
+            &provider,
+            &subject,
+            Duration::from_millis(400),
+            &|| Ok(()),
+        );
+        (result, provider.calls.into_inner())
+    }
+
+    #[test]
+    fn a_failed_query_is_inconclusive_not_a_failure_until_the_limit() {
+        let c = AnalysisConfig::default();
+        let good = m(0.0, 20.0, 100);
+        let (result, calls) =
+            run_script(&c, vec![inconclusive(), good.clone(), inconclusive(), good]);
+        let result = result.unwrap();
+        assert_eq!(calls, 4);
+        assert_eq!(result.tally.inconclusive, 2);
+        assert_eq!(result.tally.passed, 2);
+        let (result, calls) = run_script(&c, vec![inconclusive()]);
+        let err = result.unwrap_err().to_string();
+        assert_eq!(
+            calls, 3,
+            "the third inconclusive measurement is one more than the limit 2"
+        );
+        assert!(err.contains("more than inconclusive_limit 2"), "{err}");
+        assert!(err.contains("connection refused"), "{err}");
+    }
+
+    #[test]
+    fn a_failed_measurement_over_failure_limit_fails_at_once() {
+        let c = AnalysisConfig::default();
+        let bad = m(0.2, 20.0, 100);
+        let (result, calls) = run_script(&c, vec![m(0.0, 20.0, 100), bad]);
+        assert_eq!(calls, 2, "no measurement after the failing one");
+        let err = result.unwrap_err().to_string();
+        assert!(
+            err.contains("v2 failed analysis: error rate 20.00%"),
+            "{err}"
+        );
+        let tolerant = AnalysisConfig {
+            failure_limit: 1,
+            ..AnalysisConfig::default()
+        };
+        let (result, calls) = run_script(&tolerant, vec![m(0.2, 20.0, 100), m(0.0, 20.0, 100)]);
+        assert_eq!(calls, 4);
+        assert_eq!(result.unwrap().tally.failed, 1);
+        let tolerant = AnalysisConfig {
+            inconclusive_limit: 10,
+            ..tolerant
+        };
+        let (result, _) = run_script(&tolerant, vec![m(0.2, 20.0, 100), inconclusive()]);
+        assert!(
+            result
+                .unwrap_err()
+                .to_string()
+                .contains("no measurement passed"),
+            "failures within the limit never pass a window by themselves"
+        );
+    }
+
+    #[test]
+    fn a_window_of_no_data_within_the_limit_still_fails() {
+        let c = AnalysisConfig {
+            inconclusive_limit: 10,
+            ..AnalysisConfig::default()
+        };
+        let (result, calls) = run_script(&c, vec![m(0.0, 20.0, 3)]);
+        assert_eq!(calls, 4);
+        let err = result.unwrap_err().to_string();
+        assert!(err.contains("no analysis data"), "{err}");
+    }
+
+    #[test]
+    fn a_window_is_cut_into_equal_measurements_of_about_the_interval() {
+        let s = Duration::from_secs;
+        assert_eq!(measurements_in(s(30), s(10)), (3, s(10)));
+        assert_eq!(measurements_in(s(2), s(10)), (1, s(2)));
+        assert_eq!(
+            measurements_in(s(25), s(10)),
+            (
+                3,
+                Duration::from_millis(8333) + Duration::from_nanos(333_333)
+            )
+        );
+        assert_eq!(measurements_in(s(600), s(10)).0, 60);
     }
 
     #[test]

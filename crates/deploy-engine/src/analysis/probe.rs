@@ -144,6 +144,7 @@ impl Provide for Probe {
             error_rate: (samples > 0).then(|| errors as f64 / samples as f64),
             p95_ms: percentile(&mut latencies, 95.0),
             samples: Some(samples),
+            error: None,
         })
     }
 }

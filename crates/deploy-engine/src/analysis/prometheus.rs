@@ -1,7 +1,9 @@
-//! The `prometheus` provider: after the step's window, three PromQL instant queries
-//! (`GET /api/v1/query`) for the canary's error rate, p95 latency (seconds) and request
-//! count over the window. Queries are templated with `{slot}`, `{version}`,
-//! `{environment}` and `{window}` (the step as a PromQL duration, `30000ms`). Values
+//! The `prometheus` provider: at the end of each measurement (every `analysis.interval`
+//! through a window), three PromQL instant queries (`GET /api/v1/query`) for the new
+//! version's error rate, p95 latency (seconds) and request count over the measurement.
+//! A query that fails (Prometheus down, a 5xx, a malformed answer) makes the measurement
+//! inconclusive, not failed. Queries are templated with `{slot}`, `{version}`,
+//! `{environment}` and `{window}` (the measurement as a PromQL duration, `10000ms`). Values
 //! arrive as strings and are parsed; an empty result or `NaN` is no data.
 //!
 //! The defaults fit the conventional `http_requests_total{code,slot,version}` counter and
@@ -209,15 +211,27 @@ impl Provide for Prometheus {
             .with("version", subject.version)
             .with("environment", subject.environment)
             .with("window", format!("{}ms", window.as_millis().max(1)));
-        let error_rate = number(self.query(&vars.render(&self.config.error_rate))?);
-        let p95_ms = number(self.query(&vars.render(&self.config.p95))?).map(|s| s * 1000.0);
-        let samples = number(self.query(&vars.render(&self.config.samples))?)
-            .map(|n| n.max(0.0).round() as u64);
-        Ok(Measurement {
-            error_rate,
-            p95_ms,
-            samples,
-        })
+        // A query that fails makes the measurement inconclusive, not the step failed.
+        let queried = (|| -> Result<Measurement> {
+            let error_rate = number(self.query(&vars.render(&self.config.error_rate))?);
+            let p95_ms = number(self.query(&vars.render(&self.config.p95))?).map(|s| s * 1000.0);
+            let samples = number(self.query(&vars.render(&self.config.samples))?)
+                .map(|n| n.max(0.0).round() as u64);
+            Ok(Measurement {
+                error_rate,
+                p95_ms,
+                samples,
+                error: None,
+            })
+        })();
+        match queried {
+            Ok(m) => Ok(m),
+            Err(Error::Failed(why)) => Ok(Measurement {
+                error: Some(why),
+                ..Measurement::default()
+            }),
+            Err(other) => Err(other),
+        }
     }
 }
 
