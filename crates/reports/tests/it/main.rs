@@ -1,5 +1,6 @@
 //! Integration tests for slipway-reports: one binary, a module per area.
 #![allow(clippy::unwrap_used)] // test helpers panic on setup errors
 
+mod attribute_flood;
 mod corpus;
 mod robustness;
