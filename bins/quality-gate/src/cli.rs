@@ -158,6 +158,9 @@ pub struct ThresholdArgs {
     /// Fail with more low vulnerabilities than this.
     #[arg(long, value_name = "N")]
     pub max_low: Option<f64>,
+    /// Fail with more secrets found (Gitleaks, TruffleHog) than this (default 0).
+    #[arg(long, value_name = "N")]
+    pub max_secrets: Option<f64>,
     /// Fail with more new critical/high vulnerabilities than the baseline.
     #[arg(long, value_name = "N")]
     pub max_new_vulnerabilities: Option<f64>,
@@ -214,6 +217,7 @@ impl ThresholdArgs {
             ("security.high", self.max_high, "--max-high"),
             ("security.medium", self.max_medium, "--max-medium"),
             ("security.low", self.max_low, "--max-low"),
+            ("secrets.found", self.max_secrets, "--max-secrets"),
             (
                 "new_code.vulnerabilities",
                 self.max_new_vulnerabilities,

@@ -80,6 +80,8 @@ pub struct GateConfig {
     pub coverage: CoverageRules,
     /// Security thresholds.
     pub security: SecurityRules,
+    /// Secrets thresholds.
+    pub secrets: SecretsRules,
     /// Lint thresholds.
     pub lint: LintRules,
     /// Performance thresholds.
@@ -110,7 +112,8 @@ macro_rules! category {
 
 category!(TestsRules, "tests", { failures, total, flaky });
 category!(CoverageRules, "coverage", { line, branch, critical_modules });
-category!(SecurityRules, "security", { critical, high, medium, low });
+category!(SecurityRules, "security", { critical, high, medium, low, empty_scans });
+category!(SecretsRules, "secrets", { found });
 category!(LintRules, "lint", { pylint_score, errors, warnings });
 category!(PerformanceRules, "performance", { regression, p95_ms, p99_ms, error_rate, rps });
 category!(NewCodeRules, "new_code", { coverage, vulnerabilities });
@@ -122,6 +125,7 @@ impl GateConfig {
         self.tests.apply(rules, &source)?;
         self.coverage.apply(rules, &source)?;
         self.security.apply(rules, &source)?;
+        self.secrets.apply(rules, &source)?;
         self.lint.apply(rules, &source)?;
         self.performance.apply(rules, &source)?;
         self.new_code.apply(rules, &source)?;

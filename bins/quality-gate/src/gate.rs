@@ -412,10 +412,34 @@ pub fn evaluate(inputs: &Inputs, rules: &Rules, ctx: &Context) -> Vec<Check> {
             };
             b.rule(id, None, Some(s.count(sev) as f64), files.clone(), detail);
         }
+        // Only shown when a scan audited nothing: most security reports are not
+        // dependency scans, and a row of zeros for them says nothing.
+        if let Some(first) = s.empty_scans.first() {
+            b.rule(
+                "security.empty_scans",
+                None,
+                Some(s.empty_scans.len() as f64),
+                files.clone(),
+                format!("{first}: not a clean result; check the scan's input and its warnings"),
+            );
+        }
         let new = new_findings(s, ctx.baseline.as_ref());
         if let Some((n, how)) = new {
             b.rule("new_code.vulnerabilities", None, Some(n as f64), files, how);
         }
+    }
+    if let Some(s) = &inputs.secrets {
+        let total: u64 = s.counts.values().sum();
+        let detail = s.sorted().first().map_or_else(String::new, |f| {
+            format!("first: {} in {} ({})", f.rule, f.location, f.message)
+        });
+        b.rule(
+            "secrets.found",
+            None,
+            Some(total as f64),
+            inputs.files(Category::Secrets),
+            detail,
+        );
     }
     if let Some(l) = &inputs.lint {
         let files = inputs.files(Category::Lint);
@@ -577,6 +601,7 @@ pub fn category_name(c: Category) -> &'static str {
         Category::Tests => "Tests",
         Category::Coverage => "Coverage",
         Category::Security => "Security",
+        Category::Secrets => "Secrets",
         Category::Lint => "Lint",
         Category::Performance => "Performance",
     }

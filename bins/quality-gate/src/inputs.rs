@@ -36,6 +36,8 @@ pub struct Inputs {
     pub coverage: Option<CoverageReport>,
     /// Merged security findings.
     pub security: Option<FindingsReport>,
+    /// Merged secrets found.
+    pub secrets: Option<FindingsReport>,
     /// Merged lint.
     pub lint: Option<LintReport>,
     /// Merged performance.
@@ -62,6 +64,7 @@ impl Inputs {
             Report::Tests(r) => self.tests.get_or_insert_with(Default::default).merge(r),
             Report::Coverage(r) => self.coverage.get_or_insert_with(Default::default).merge(r),
             Report::Security(r) => self.security.get_or_insert_with(Default::default).merge(r),
+            Report::Secrets(r) => self.secrets.get_or_insert_with(Default::default).merge(r),
             Report::Lint(r) => self.lint.get_or_insert_with(Default::default).merge(r),
             Report::Performance(r) => self
                 .performance
@@ -161,6 +164,11 @@ pub fn load(
         }
         match slipway_reports::parse_path(file, forced, &options) {
             Ok((kind, report)) => {
+                if let Report::Security(r) | Report::Secrets(r) = &report {
+                    for w in r.warnings.iter().chain(&r.empty_scans) {
+                        warn(w);
+                    }
+                }
                 inputs.sources.push(Source {
                     path: shown,
                     format: kind,

@@ -66,10 +66,11 @@ fn parse_categories(names: &[String]) -> Result<Vec<Category>, Failure> {
             "tests" | "test" => Ok(Category::Tests),
             "coverage" => Ok(Category::Coverage),
             "security" => Ok(Category::Security),
+            "secrets" => Ok(Category::Secrets),
             "lint" => Ok(Category::Lint),
             "performance" | "perf" => Ok(Category::Performance),
             other => Err(Failure::bad_input(format!(
-                "unknown report category {other:?}; use tests, coverage, security, lint or performance"
+                "unknown report category {other:?}; use tests, coverage, security, secrets, lint or performance"
             ))),
         })
         .collect()

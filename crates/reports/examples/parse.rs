@@ -27,7 +27,9 @@ fn main() -> ExitCode {
                         c.branches.total,
                         c.files.len()
                     ),
-                    Report::Security(s) => format!("{:?}, {} duplicates", s.counts, s.duplicates),
+                    Report::Security(s) | Report::Secrets(s) => {
+                        format!("{:?}, {} duplicates", s.counts, s.duplicates)
+                    }
                     Report::Lint(l) => format!("{:?}, score {:?}", l.counts, l.score),
                     Report::Performance(p) => {
                         format!("{} benchmarks, load {:?}", p.benchmarks.len(), p.load)

@@ -36,10 +36,12 @@ pub fn parse(
             }
             Step::End(end) => st.end(end.local_name().as_ref()),
             Step::Eof => break,
+            Step::Text(t) if st.in_source => st.source.push_str(&String::from_utf8_lossy(&t)),
+            Step::Chars(t) if st.in_source => st.source.push_str(&t),
             Step::Text(_) | Step::Chars(_) | Step::Skip => {}
         }
     }
-    let mut report = st.report;
+    let mut report = rooted(std::mem::take(&mut st.report), &st.sources);
     if report.lines.total == 0 && st.summary_lines.total > 0 {
         report.lines = st.summary_lines;
         report.branches = st.summary_branches;
@@ -55,6 +57,37 @@ struct State<'o> {
     summary_branches: Counter,
     class: Option<(String, FileCoverage, bool)>,
     in_method: usize,
+    /// `<source>` roots, and the one being read.
+    sources: Vec<String>,
+    source: String,
+    in_source: bool,
+}
+
+/// Re-keys files by their repository path when a `<source>` root puts them inside this
+/// checkout (or a CI runner's): `src` + `pkg/m.py` is `src/pkg/m.py`. With several
+/// roots, the first under which the file exists; files outside keep the report's name.
+fn rooted(report: CoverageReport, sources: &[String]) -> CoverageReport {
+    if sources.is_empty() {
+        return report;
+    }
+    let (lines, branches) = (report.lines, report.branches);
+    let mut out = CoverageReport::default();
+    for (name, fc) in report.files {
+        let candidates: Vec<String> = sources
+            .iter()
+            .map(|s| crate::paths::normalise(&crate::paths::join(s, &name)))
+            .filter(|p| !p.starts_with('/') && p.as_bytes().get(1) != Some(&b':'))
+            .collect();
+        let key = if candidates.len() == 1 || sources.len() == 1 {
+            candidates.into_iter().next()
+        } else {
+            candidates.into_iter().find(|p| crate::paths::exists(p))
+        };
+        out.add_file(key.unwrap_or(name), fc);
+    }
+    out.lines = lines;
+    out.branches = branches;
+    out
 }
 
 impl State<'_> {
@@ -87,11 +120,16 @@ impl State<'_> {
                 self.class = Some((file, FileCoverage::default(), keep));
             }
             b"method" => self.in_method += 1,
+            b"source" => {
+                self.in_source = true;
+                self.source.clear();
+            }
             b"line" if self.in_method == 0 => {
                 if let Some((_, fc, keep)) = self.class.as_mut() {
                     // One pass over the attributes, no allocation: this is the
                     // element a large report has millions of.
                     let (mut number, mut hits, mut branch, mut cond) = (None, 0u64, false, None);
+                    let mut missing_branches = None;
                     for (k, v) in RawAttrs::of(e) {
                         match k {
                             b"number" => {
@@ -106,6 +144,7 @@ impl State<'_> {
                             }
                             b"branch" => branch = v == b"true",
                             b"condition-coverage" => cond = Some(v),
+                            b"missing-branches" => missing_branches = Some(v),
                             _ => {}
                         }
                     }
@@ -113,6 +152,7 @@ impl State<'_> {
                     if hits > 0 {
                         fc.lines.covered += 1;
                     }
+                    fc.detail.line(number, hits > 0);
                     if *keep {
                         if let Some(n) = number {
                             fc.line_hits.push((n, hits));
@@ -125,6 +165,21 @@ impl State<'_> {
                         {
                             fc.branches.covered += c;
                             fc.branches.total += t;
+                            let names = missing_branches
+                                .and_then(|m| std::str::from_utf8(m).ok())
+                                .map(|m| {
+                                    m.split(',')
+                                        .map(|d| d.trim().to_owned())
+                                        .filter(|d| !d.is_empty())
+                                        .collect::<Vec<_>>()
+                                });
+                            let names = names.or_else(|| (c == t).then(Vec::new));
+                            fc.detail.add_named_branches(
+                                number,
+                                u32::try_from(c).unwrap_or(u32::MAX),
+                                u32::try_from(t).unwrap_or(u32::MAX),
+                                names,
+                            );
                         }
                     }
                 }
@@ -137,6 +192,13 @@ impl State<'_> {
     fn end(&mut self, name: &[u8]) {
         match name {
             b"method" => self.in_method = self.in_method.saturating_sub(1),
+            b"source" if self.in_source => {
+                self.in_source = false;
+                let root = self.source.trim();
+                if !root.is_empty() {
+                    self.sources.push(root.to_owned());
+                }
+            }
             b"class" => {
                 if let Some((file, fc, _)) = self.class.take() {
                     self.report.add_file(file, fc);

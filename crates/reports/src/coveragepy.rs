@@ -92,6 +92,11 @@ struct FileEntry {
     executed_lines: Vec<u32>,
     #[serde(default)]
     missing_lines: Vec<u32>,
+    /// Arcs `[from, to]` taken and not taken (with `--branch`; exits are negative).
+    #[serde(default)]
+    executed_branches: Vec<(i64, i64)>,
+    #[serde(default)]
+    missing_branches: Vec<(i64, i64)>,
     summary: Option<Summary>,
 }
 
@@ -130,6 +135,20 @@ impl<'de> Visitor<'de> for Files<'_, '_> {
                     covered: entry.executed_lines.len() as u64,
                     total: (entry.executed_lines.len() + entry.missing_lines.len()) as u64,
                 };
+            }
+            for &l in &entry.executed_lines {
+                fc.detail.line(Some(l), true);
+            }
+            for &l in &entry.missing_lines {
+                fc.detail.line(Some(l), false);
+            }
+            let arcs = entry.executed_branches.iter().map(|a| (a, true));
+            for (&(from, to), taken) in
+                arcs.chain(entry.missing_branches.iter().map(|a| (a, false)))
+            {
+                let name = (crate::lines::Scheme::Destination, to.to_string());
+                fc.detail
+                    .add_branch(u32::try_from(from).ok(), taken, Some(name));
             }
             if self.state.options.keeps_lines(&name) {
                 fc.line_hits = entry

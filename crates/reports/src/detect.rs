@@ -9,7 +9,7 @@ use crate::Category;
 use crate::error::ParseError;
 
 /// How many leading bytes detection looks at.
-pub const SNIFF_BYTES: usize = 8 * 1024;
+pub const SNIFF_BYTES: usize = 64 * 1024;
 
 macro_rules! kinds {
     ($($variant:ident => $name:literal, $cat:ident, $doc:literal;)*) => {
@@ -48,10 +48,20 @@ kinds! {
     PipAudit => "pip-audit", Security, "pip-audit JSON (`-f json`).";
     CargoAudit => "cargo-audit", Security, "cargo-audit JSON (`--json`).";
     Bandit => "bandit", Security, "bandit JSON (`-f json`).";
+    Safety => "safety", Security, "Safety JSON (1.x list, 2.x/3.x `check --output json` report, 3.x `scan` JSON).";
+    OsvScanner => "osv-scanner", Security, "OSV-Scanner JSON (`--format json`).";
+    Semgrep => "semgrep", Security, "Semgrep JSON (`--json`).";
+    Checkov => "checkov", Security, "Checkov JSON (`-o json`).";
+    Snyk => "snyk", Security, "Snyk CLI JSON (`snyk test --json`, `--all-projects`, `snyk container test --json`).";
+    NpmAudit => "npm-audit", Security, "npm audit JSON (npm 6 and 7+, `--json`) and pnpm audit JSON.";
+    YarnAudit => "yarn-audit", Security, "yarn audit JSON Lines (yarn 1 `--json`) and yarn 2+ `npm audit --json`.";
+    Gitleaks => "gitleaks", Secrets, "Gitleaks JSON (v7 and v8 `--report-format json`).";
+    Trufflehog => "trufflehog", Secrets, "TruffleHog JSON Lines (v2 `--json`, v3 `--json`).";
     Pylint => "pylint", Lint, "pylint JSON, JSON2 or text with its score line.";
     Ruff => "ruff", Lint, "ruff JSON (`--output-format json`).";
     Flake8 => "flake8", Lint, "flake8 default text output.";
     Clippy => "clippy", Lint, "cargo clippy `--message-format=json` lines.";
+    Hadolint => "hadolint", Lint, "Hadolint JSON (`-f json`).";
     PytestBenchmark => "pytest-benchmark", Performance, "pytest-benchmark JSON (`--benchmark-json`).";
     Criterion => "criterion", Performance, "criterion `estimates.json`.";
     Hyperfine => "hyperfine", Performance, "hyperfine JSON (`--export-json`).";
@@ -74,6 +84,10 @@ impl FromStr for Kind {
             "coverage.py" | "coveragepy" | "coverage-json" => "coverage-py",
             "lcov.info" => "lcov",
             "pytest_benchmark" => "pytest-benchmark",
+            "osv" | "osv_scanner" => "osv-scanner",
+            "pnpm-audit" | "npm" | "pnpm" => "npm-audit",
+            "yarn" => "yarn-audit",
+            "trufflehog3" => "trufflehog",
             other => other,
         };
         Kind::ALL
@@ -136,57 +150,17 @@ pub fn detect(head: &[u8], path: &Path) -> Result<Kind, ParseError> {
                 path,
                 0,
                 format!(
-                    "unknown XML report: root element <{other}>; pass --format KIND={}",
+                    "unknown XML report: root element <{other}> matches none of the XML formats \
+                     (junit: <testsuites>/<testsuite>/NUnit/xUnit/TRX roots, cobertura: <coverage>, \
+                     jacoco: <report>); pass --format KIND={}",
                     path.display()
                 ),
             )),
         };
     }
     let has = |needle: &str| trimmed.contains(needle);
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        let kind = if has("\"runs\"") && (has("sarif") || has("\"version\"")) {
-            Kind::Sarif
-        } else if has("\"SchemaVersion\"") || has("\"ArtifactName\"") {
-            Kind::Trivy
-        } else if has("\"matches\"")
-            && (has("\"vulnerability\"") || has("grype") || has("\"descriptor\""))
-        {
-            Kind::Grype
-        } else if has("\"dependencies\"") && (has("\"vulns\"") || has("\"fixes\"")) {
-            Kind::PipAudit
-        } else if has("\"lockfile\"") || (has("\"database\"") && has("\"vulnerabilities\"")) {
-            Kind::CargoAudit
-        } else if has("\"issue_severity\"")
-            || has("\"test_id\"")
-            || (has("\"errors\"") && has("\"generated_at\""))
-        {
-            Kind::Bandit
-        } else if has("\"percent_covered\"")
-            || (has("\"meta\"") && has("\"totals\""))
-            || has("\"executed_lines\"")
-        {
-            Kind::CoveragePy
-        } else if has("\"machine_info\"") || (has("\"benchmarks\"") && has("\"stats\"")) {
-            Kind::PytestBenchmark
-        } else if has("\"point_estimate\"") {
-            Kind::Criterion
-        } else if has("\"results\"") && has("\"command\"") {
-            Kind::Hyperfine
-        } else if has("\"http_req_duration\"")
-            || has("\"root_group\"")
-            || (has("\"metrics\"") && has("\"http_reqs\""))
-        {
-            Kind::K6
-        } else if has("\"reason\"") && (has("compiler-") || has("build-")) {
-            Kind::Clippy
-        } else if has("\"message-id\"") || (has("\"messages\"") && has("\"statistics\"")) {
-            Kind::Pylint
-        } else if (has("\"code\"") && has("\"location\"")) || trimmed.trim_end() == "[]" {
-            Kind::Ruff
-        } else {
-            return Err(unknown());
-        };
-        return Ok(kind);
+    if trimmed.starts_with('{') || trimmed.starts_with('[') || trimmed.trim_end() == "null" {
+        return json_kind(trimmed.as_bytes(), path);
     }
     let first = trimmed.lines().next().unwrap_or_default();
     if ["TN:", "SF:", "VER:"].iter().any(|p| first.starts_with(p)) {
@@ -205,6 +179,42 @@ pub fn detect(head: &[u8], path: &Path) -> Result<Kind, ParseError> {
         return Ok(Kind::Flake8);
     }
     Err(unknown())
+}
+
+/// Detects a JSON format: structure first, then the extension, then a tool's name in
+/// the file name; a document that matches none names the formats it was checked against.
+fn json_kind(head: &[u8], path: &Path) -> Result<Kind, ParseError> {
+    let shape = crate::sniff::shape(head);
+    if let Some(kind) = crate::detect_json::by_structure(&shape)
+        .or_else(|| crate::detect_json::by_extension(path))
+        .or_else(|| crate::detect_json::by_tool_name(path))
+    {
+        return Ok(kind);
+    }
+    // ruff writes `[]` when it finds nothing; so do other linters, whose names the file
+    // name did not give.
+    if shape.root == b'[' && shape.empty {
+        return Ok(Kind::Ruff);
+    }
+    let keys = if shape.top.is_empty() {
+        String::new()
+    } else {
+        let shown: Vec<&str> = shape.top.iter().take(6).map(String::as_str).collect();
+        format!(" (top-level keys: {})", shown.join(", "))
+    };
+    Err(ParseError::at(
+        path,
+        0,
+        format!(
+            "JSON document matches none of the formats it was checked against{keys}: {}; pass --format KIND={}",
+            crate::detect_json::JSON_KINDS
+                .iter()
+                .map(|k| k.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+            path.display()
+        ),
+    ))
 }
 
 /// The local name of the first element in an XML prefix, skipping the declaration,
@@ -284,6 +294,136 @@ mod tests {
                 .unwrap_err()
                 .message
                 .contains("UTF-16")
+        );
+    }
+
+    #[test]
+    fn bandit_sarif_with_runs_first_and_tool_names_everywhere_is_sarif() {
+        // bandit -f sarif writes `runs` first and the bandit-only properties in every
+        // result; `$schema` and `version` come after kilobytes of results.
+        let mut text =
+            String::from(r#"{"runs": [{"tool": {"driver": {"name": "Bandit"}}, "results": ["#);
+        for _ in 0..200 {
+            text.push_str(r#"{"ruleId": "B602", "properties": {"issue_severity": "HIGH", "issue_confidence": "HIGH", "test_id": "B602"}},"#);
+        }
+        assert_eq!(kind(&text).unwrap(), Kind::Sarif);
+    }
+
+    #[test]
+    fn osv_scanner_json_is_not_cargo_audit() {
+        let osv = r#"{"results": [{"source": {"path": "/src/Cargo.lock", "type": "lockfile"}, "packages": [{"package": {"name": "time", "version": "0.1.0", "ecosystem": "crates.io"}, "vulnerabilities": [{"id": "RUSTSEC-2020-0071", "database_specific": {"lockfile": "x"}}]}]}]}"#;
+        assert_eq!(kind(osv).unwrap(), Kind::OsvScanner);
+    }
+
+    #[test]
+    fn every_new_scanner_is_told_by_its_structure() {
+        let cases = [
+            (
+                r#"[["django", "<2.2.18", "2.2.0", "Django before 2.2.18 ...", "39646"]]"#,
+                Kind::Safety,
+            ),
+            (
+                r#"{"report_meta": {"scan_target": "environment"}, "scanned_packages": {}, "vulnerabilities": []}"#,
+                Kind::Safety,
+            ),
+            (
+                r#"{"version": "1.50.0", "results": [{"check_id": "python.x", "path": "a.py"}], "errors": []}"#,
+                Kind::Semgrep,
+            ),
+            (r#"{"results": [], "errors": []}"#, Kind::Semgrep),
+            (
+                r#"{"check_type": "terraform", "results": {"failed_checks": []}}"#,
+                Kind::Checkov,
+            ),
+            (
+                r#"[{"Description": "AWS", "StartLine": 2, "RuleID": "aws-access-token"}]"#,
+                Kind::Gitleaks,
+            ),
+            (
+                "{\"SourceMetadata\": {\"Data\": {}}, \"DetectorName\": \"AWS\", \"Verified\": true}\n",
+                Kind::Trufflehog,
+            ),
+            (
+                r#"[{"line": 9, "code": "DL3008", "message": "Pin versions", "column": 1, "file": "Dockerfile", "level": "warning"}]"#,
+                Kind::Hadolint,
+            ),
+            (
+                r#"[{"code": "F401", "location": {"row": 1}, "filename": "a.py"}]"#,
+                Kind::Ruff,
+            ),
+            (
+                r#"{"auditReportVersion": 2, "vulnerabilities": {}, "metadata": {}}"#,
+                Kind::NpmAudit,
+            ),
+            (
+                r#"{"actions": [], "advisories": {}, "muted": [], "metadata": {}}"#,
+                Kind::NpmAudit,
+            ),
+            (
+                "{\"type\":\"auditSummary\",\"data\":{\"vulnerabilities\":{}}}\n",
+                Kind::YarnAudit,
+            ),
+            (
+                r#"{"vulnerabilities": [{"id": "SNYK-JS-X", "packageName": "x"}]"#,
+                Kind::Snyk,
+            ),
+            (r#"{"ClusterName": "prod", "Resources": []}"#, Kind::Trivy),
+            (
+                r#"[{"Target": "alpine", "Vulnerabilities": null}]"#,
+                Kind::Trivy,
+            ),
+            (
+                r#"[{"name": "flask", "version": "0.5", "vulns": []}]"#,
+                Kind::PipAudit,
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(kind(text).unwrap(), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_document_of_no_known_format_names_the_formats_it_was_checked_against() {
+        let e = kind(r#"{"hello": "world"}"#).unwrap_err();
+        assert!(e.message.contains("top-level keys: hello"), "{}", e.message);
+        for name in [
+            "sarif",
+            "semgrep",
+            "safety",
+            "osv-scanner",
+            "gitleaks",
+            "ruff",
+        ] {
+            assert!(e.message.contains(name), "{name} missing: {}", e.message);
+        }
+        let e = kind("<?xml version=\"1.0\"?><nope/>").unwrap_err();
+        assert!(
+            e.message.contains("cobertura") && e.message.contains("jacoco"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn the_extension_decides_before_a_tool_name_and_a_tool_name_only_last() {
+        let unknown = r#"{"hello": "world"}"#;
+        assert_eq!(
+            detect(unknown.as_bytes(), Path::new("out/scan.sarif")).unwrap(),
+            Kind::Sarif
+        );
+        assert_eq!(
+            detect(b"[]", Path::new("reports/safety-report.json")).unwrap(),
+            Kind::Safety
+        );
+        assert_eq!(
+            detect(b"null", Path::new("trivy/clean.json")).unwrap(),
+            Kind::Trivy
+        );
+        // Structure outweighs both.
+        let osv = r#"{"results": [{"source": {"path": "a"}, "packages": []}]}"#;
+        assert_eq!(
+            detect(osv.as_bytes(), Path::new("grype.sarif")).unwrap(),
+            Kind::OsvScanner
         );
     }
 

@@ -52,10 +52,18 @@ pub fn parse(
                     }
                     b"line" if parent == Some(b"sourcefile") => {
                         if let Some((_, fc, keep, _)) = file.as_mut() {
+                            let nr: Option<u32> = attr_num(&e, b"nr");
+                            let ci: u64 = attr_num(&e, b"ci").unwrap_or(0);
+                            let mi: u64 = attr_num(&e, b"mi").unwrap_or(0);
+                            let cb: u32 = attr_num(&e, b"cb").unwrap_or(0);
+                            let mb: u32 = attr_num(&e, b"mb").unwrap_or(0);
+                            if ci + mi > 0 {
+                                fc.detail.line(nr, ci > 0);
+                            }
+                            if cb + mb > 0 {
+                                fc.detail.add_branch_counts(nr, cb, cb + mb);
+                            }
                             if *keep {
-                                let nr: Option<u32> = attr_num(&e, b"nr");
-                                let ci: u64 = attr_num(&e, b"ci").unwrap_or(0);
-                                let mi: u64 = attr_num(&e, b"mi").unwrap_or(0);
                                 if let Some(nr) = nr {
                                     if ci + mi > 0 {
                                         fc.line_hits.push((nr, ci));

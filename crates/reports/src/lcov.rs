@@ -96,6 +96,7 @@ pub fn parse(
                 if hits > 0 {
                     fc.lines.covered += 1;
                 }
+                fc.detail.line(Some(ln), hits > 0);
                 if *keep {
                     fc.line_hits.push((ln, hits));
                 }
@@ -104,9 +105,26 @@ pub fn parse(
                 let (_, fc, _, _, _) = current.as_mut().ok_or_else(|| bad("BRDA before SF"))?;
                 let taken = value.rsplit(',').next().unwrap_or("-").trim();
                 fc.branches.total += 1;
-                if taken != "-" && taken.parse::<f64>().is_ok_and(|t| t > 0.0) {
+                let hit = taken != "-" && taken.parse::<f64>().is_ok_and(|t| t > 0.0);
+                if hit {
                     fc.branches.covered += 1;
                 }
+                // BRDA:line,block,branch,taken; coverage.py names the branch by where
+                // it jumps ("jump to line 7"), which Cobertura and JSON also use.
+                let mut parts = value.splitn(2, ',');
+                let line_no = parts.next().and_then(|l| l.trim().parse::<u32>().ok());
+                let name = parts
+                    .next()
+                    .and_then(|rest| rest.rsplit_once(','))
+                    .map(|(id, _)| id);
+                let name = name.map(|id| {
+                    let branch = id.split_once(',').map_or(id, |(_, b)| b);
+                    match crate::lines::lcov_destination(branch) {
+                        Some(d) => (crate::lines::Scheme::Destination, d.to_owned()),
+                        None => (crate::lines::Scheme::Lcov, id.trim().to_owned()),
+                    }
+                });
+                fc.detail.add_branch(line_no, hit, name);
             }
             "LF" | "LH" | "BRF" | "BRH" => {
                 let Some((_, _, _, lf, brf)) = current.as_mut() else {

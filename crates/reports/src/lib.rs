@@ -1,6 +1,7 @@
 //! Streaming parsers for the reports CI tools write: tests (JUnit and friends), coverage
 //! (Cobertura, LCOV, coverage.py JSON, JaCoCo), security (SARIF, Trivy, Grype, pip-audit,
-//! cargo-audit, bandit), lint (pylint, ruff, flake8, clippy) and performance
+//! cargo-audit, bandit, Safety, OSV-Scanner, Semgrep, Checkov, Snyk, npm/pnpm/yarn audit),
+//! secrets (Gitleaks, TruffleHog), lint (pylint, ruff, flake8, clippy, Hadolint) and performance
 //! (pytest-benchmark, criterion, hyperfine, Locust, k6).
 //!
 //! Every parser reads its input once, front to back, through a buffered reader and keeps
@@ -12,30 +13,45 @@
 
 pub mod bandit;
 pub mod cargo_audit;
+pub mod checkov;
 pub mod clippy;
 pub mod cobertura;
 pub mod coveragepy;
 pub mod criterion;
 pub mod cvss;
 pub mod detect;
+mod detect_json;
 pub mod error;
 pub mod flake8;
+pub mod gitleaks;
 pub mod grype;
+pub mod hadolint;
 pub mod hyperfine;
 pub mod jacoco;
 mod json;
+mod jsonl;
 pub mod junit;
 pub mod k6;
 pub mod lcov;
+pub mod lines;
 pub mod locust;
 pub mod model;
+pub mod npm_audit;
+pub mod osv_scanner;
+pub mod paths;
 pub mod pip_audit;
 pub mod pylint;
 pub mod pytest_benchmark;
 pub mod ruff;
+pub mod safety;
 pub mod sarif;
+pub mod semgrep;
+mod sniff;
+pub mod snyk;
 pub mod trivy;
+pub mod trufflehog;
 mod xml;
+pub mod yarn_audit;
 
 use std::io::BufReader;
 use std::path::Path;
@@ -57,6 +73,8 @@ pub enum Category {
     Coverage,
     /// Security findings.
     Security,
+    /// Secrets found in code or history (Gitleaks, TruffleHog).
+    Secrets,
     /// Linter messages and scores.
     Lint,
     /// Benchmarks and load tests.
@@ -72,6 +90,8 @@ pub enum Report {
     Coverage(CoverageReport),
     /// Security findings.
     Security(FindingsReport),
+    /// Secrets found.
+    Secrets(FindingsReport),
     /// Lint results.
     Lint(LintReport),
     /// Performance results.
@@ -85,6 +105,7 @@ impl Report {
             Report::Tests(_) => Category::Tests,
             Report::Coverage(_) => Category::Coverage,
             Report::Security(_) => Category::Security,
+            Report::Secrets(_) => Category::Secrets,
             Report::Lint(_) => Category::Lint,
             Report::Performance(_) => Category::Performance,
         }
@@ -184,6 +205,16 @@ pub fn parse_reader(
         Kind::PipAudit => Report::Security(pip_audit::parse(input, path)?),
         Kind::CargoAudit => Report::Security(cargo_audit::parse(input, path)?),
         Kind::Bandit => Report::Security(bandit::parse(input, path)?),
+        Kind::Safety => Report::Security(safety::parse(input, path)?),
+        Kind::OsvScanner => Report::Security(osv_scanner::parse(input, path)?),
+        Kind::Semgrep => Report::Security(semgrep::parse(input, path)?),
+        Kind::Checkov => Report::Security(checkov::parse(input, path)?),
+        Kind::Snyk => Report::Security(snyk::parse(input, path)?),
+        Kind::NpmAudit => Report::Security(npm_audit::parse(input, path)?),
+        Kind::YarnAudit => Report::Security(yarn_audit::parse(input, path)?),
+        Kind::Gitleaks => Report::Secrets(gitleaks::parse(input, path)?),
+        Kind::Trufflehog => Report::Secrets(trufflehog::parse(input, path)?),
+        Kind::Hadolint => Report::Lint(hadolint::parse(input, path)?),
         Kind::Pylint => Report::Lint(pylint::parse(input, path)?),
         Kind::Ruff => Report::Lint(ruff::parse(input, path)?),
         Kind::Flake8 => Report::Lint(flake8::parse(input, path)?),

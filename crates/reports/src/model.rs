@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::lines::LineDetail;
+
 /// How many failed tests or findings a report keeps in detail; counts stay exact.
 pub const KEEP_DETAILS: usize = 1000;
 /// How many bytes of a failure's message or output are kept.
@@ -122,6 +124,53 @@ pub struct FileCoverage {
     /// Per-line hit counts, kept only for files the caller asked for (diff coverage).
     #[serde(skip)]
     pub line_hits: Vec<(u32, u64)>,
+    /// Which lines and branches were covered, for merging runs line by line.
+    #[serde(skip)]
+    pub detail: LineDetail,
+    /// The reports that gave this file (filled by the caller that merges them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reports: Vec<String>,
+}
+
+impl FileCoverage {
+    /// Whether the per-line detail accounts for exactly the counted lines and branches
+    /// (false for summary-only reports, whose counts cannot be merged line by line).
+    pub fn exact(&self) -> bool {
+        let (c, t) = self.detail.lines();
+        let (bc, bt) = self.detail.branches();
+        self.detail.usable()
+            && (c, t) == (self.lines.covered, self.lines.total)
+            && (bc, bt) == (self.branches.covered, self.branches.total)
+    }
+
+    /// Merges another run of the same file: line by line when both runs say which
+    /// lines they covered, else (a summary-only report) by adding the counts.
+    pub fn merge(&mut self, other: FileCoverage) {
+        if self.exact() && other.exact() {
+            self.detail.merge(&other.detail);
+            let (c, t) = self.detail.lines();
+            self.lines = Counter {
+                covered: c,
+                total: t,
+            };
+            let (c, t) = self.detail.branches();
+            self.branches = Counter {
+                covered: c,
+                total: t,
+            };
+        } else {
+            self.lines.add(other.lines);
+            self.branches.add(other.branches);
+            self.detail.merge(&other.detail);
+            self.detail.line(None, false);
+        }
+        self.line_hits.extend(other.line_hits);
+        for r in other.reports {
+            if !self.reports.contains(&r) {
+                self.reports.push(r);
+            }
+        }
+    }
 }
 
 /// Line and branch coverage, overall and per file.
@@ -131,27 +180,67 @@ pub struct CoverageReport {
     pub lines: Counter,
     /// Branches, summed over files.
     pub branches: Counter,
-    /// Per file, keyed by the path the report gives (prefixed with its source root when
-    /// the report names exactly one).
+    /// Per file, keyed by its repository-relative path where it can be told
+    /// ([`crate::paths::normalise`]; Cobertura files joined to their `<source>` root).
     pub files: BTreeMap<String, FileCoverage>,
 }
 
 impl CoverageReport {
-    /// Adds the counts for one file (merging with what is already known for it).
+    /// Adds one file's coverage under its normalised path, merging line by line with
+    /// what is already known for the same file.
     pub fn add_file(&mut self, path: String, file: FileCoverage) {
-        self.lines.add(file.lines);
-        self.branches.add(file.branches);
-        let entry = self.files.entry(path).or_default();
-        entry.lines.add(file.lines);
-        entry.branches.add(file.branches);
-        entry.line_hits.extend(file.line_hits);
+        let path = crate::paths::normalise(&path);
+        self.merge_file(path, file);
     }
 
-    /// Adds another report (files with the same path are merged by summing).
+    fn merge_file(&mut self, path: String, file: FileCoverage) {
+        let entry = self.files.entry(path).or_default();
+        self.lines.covered -= entry.lines.covered.min(self.lines.covered);
+        self.lines.total -= entry.lines.total.min(self.lines.total);
+        self.branches.covered -= entry.branches.covered.min(self.branches.covered);
+        self.branches.total -= entry.branches.total.min(self.branches.total);
+        entry.merge(file);
+        self.lines.add(entry.lines);
+        self.branches.add(entry.branches);
+    }
+
+    /// Marks every file as given by `report` (for `quality-gate explain`).
+    pub fn attribute(&mut self, report: &str) {
+        for f in self.files.values_mut() {
+            f.reports = vec![report.to_owned()];
+        }
+    }
+
+    /// Adds another report: the same file (by path, or by trailing path components when
+    /// exactly one file matches, as JaCoCo's `com/acme/Foo.java` and LCOV's
+    /// `src/main/java/com/acme/Foo.java`) is merged line by line; the longer path wins.
     pub fn merge(&mut self, other: CoverageReport) {
         for (path, file) in other.files {
-            self.add_file(path, file);
+            let key = self.same_file(&path).unwrap_or_else(|| path.clone());
+            if key != path && path.len() > key.len() {
+                // The incoming path is the more specific one: move what we have there.
+                if let Some(old) = self.files.remove(&key) {
+                    self.files.insert(path.clone(), old);
+                }
+                self.merge_file(path, file);
+            } else {
+                self.merge_file(key, file);
+            }
         }
+    }
+
+    /// The one known file that `path` names, if exactly one does.
+    fn same_file(&self, path: &str) -> Option<String> {
+        if self.files.contains_key(path) {
+            return Some(path.to_owned());
+        }
+        let name = crate::paths::file_name(path);
+        let mut found = self.files.keys().filter(|k| {
+            crate::paths::file_name(k) == name
+                && (crate::paths::is_suffix(k, path) || crate::paths::is_suffix(path, k))
+        });
+        let first = found.next()?;
+        found.next().is_none().then(|| first.clone())
     }
 }
 
@@ -191,9 +280,8 @@ impl Severity {
             "critical" => Severity::Critical,
             "high" | "error" => Severity::High,
             "medium" | "moderate" | "warning" => Severity::Medium,
-            "low" | "negligible" | "info" | "informational" | "note" | "none" | "unknown" => {
-                Severity::Low
-            }
+            "low" | "negligible" | "info" | "informational" | "note" | "none" | "unknown"
+            | "style" => Severity::Low,
             _ => return None,
         })
     }
@@ -237,6 +325,45 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding of `rule` at `location`, its message the rule until one is set.
+    pub fn new(rule: impl Into<String>, severity: Severity, location: impl Into<String>) -> Self {
+        let rule = rule.into();
+        Self {
+            message: rule.clone(),
+            rule,
+            severity,
+            location: location.into(),
+            line: None,
+            package: None,
+            baseline_state: None,
+        }
+    }
+
+    /// Sets the one-line message (first line, clipped to 300 bytes); empty text keeps
+    /// the rule as the message.
+    #[must_use]
+    pub fn message(mut self, text: &str) -> Self {
+        let first = text.trim().lines().next().unwrap_or_default();
+        if !first.is_empty() {
+            self.message = clip(first, 300);
+        }
+        self
+    }
+
+    /// Sets the affected package as `name@version`.
+    #[must_use]
+    pub fn package(mut self, name: &str, version: &str) -> Self {
+        self.package = Some(format!("{name}@{version}"));
+        self
+    }
+
+    /// Sets the line.
+    #[must_use]
+    pub fn line(mut self, line: Option<u32>) -> Self {
+        self.line = line;
+        self
+    }
+
     /// The identity used to merge duplicates across tools and runs: rule and location,
     /// hashed with FNV-1a so it is stable across versions and machines.
     pub fn key(&self) -> u64 {
@@ -272,6 +399,12 @@ pub struct FindingsReport {
     /// Identity and severity of every counted finding (for deduplication across files).
     #[serde(skip)]
     pub keys: std::collections::HashMap<u64, Severity>,
+    /// What a scanner says it could not do (dependencies it skipped, files it could not
+    /// parse): each a one-line warning naming the report.
+    pub warnings: Vec<String>,
+    /// Dependency scans that audited nothing (no dependency found or every one
+    /// skipped): not a clean result, whatever the counts say.
+    pub empty_scans: Vec<String>,
 }
 
 impl FindingsReport {
@@ -304,6 +437,8 @@ impl FindingsReport {
     pub fn merge(&mut self, other: FindingsReport) {
         self.duplicates += other.duplicates;
         self.suppressed += other.suppressed;
+        self.warnings.extend(other.warnings);
+        self.empty_scans.extend(other.empty_scans);
         let mut fresh = std::collections::HashSet::new();
         for (key, sev) in other.keys {
             if self.keys.insert(key, sev).is_some() {

@@ -1,5 +1,10 @@
-//! pip-audit JSON (`pip-audit -f json`). pip-audit gives no severity, so every
+//! pip-audit JSON (`pip-audit -f json`): the object form (`{"dependencies": [...]}`,
+//! pip-audit 2.x) and the older bare list. pip-audit gives no severity, so every
 //! vulnerability counts as high: a known, published vulnerability in a pinned dependency.
+//!
+//! Dependencies pip-audit could not audit (`skip_reason`, such as "Dependency not found
+//! on PyPI and could not be audited") become one warning; a report that audited no
+//! dependency at all (empty, or every one skipped) is an empty scan, never a clean one.
 
 use std::io::BufRead;
 use std::path::Path;
@@ -23,6 +28,7 @@ struct Dep {
     version: Option<String>,
     #[serde(default)]
     vulns: Vec<Vuln>,
+    skip_reason: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -41,6 +47,34 @@ pub fn parse(input: impl BufRead, path: &Path) -> Result<FindingsReport, ParseEr
         Doc::Object { dependencies } | Doc::List(dependencies) => dependencies,
     };
     let mut report = FindingsReport::default();
+    let skipped: Vec<String> = deps
+        .iter()
+        .filter_map(|d| Some(format!("{} ({})", d.name, d.skip_reason.as_deref()?)))
+        .collect();
+    if !skipped.is_empty() {
+        let shown: Vec<&str> = skipped.iter().take(5).map(String::as_str).collect();
+        let more = skipped.len().saturating_sub(shown.len());
+        report.warnings.push(format!(
+            "{}: pip-audit did not audit {} dependenc{}: {}{}",
+            path.display(),
+            skipped.len(),
+            if skipped.len() == 1 { "y" } else { "ies" },
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    if deps.len() == skipped.len() {
+        report.empty_scans.push(format!(
+            "{}: pip-audit audited no dependency ({} listed, {} skipped)",
+            path.display(),
+            deps.len(),
+            skipped.len()
+        ));
+    }
     for d in deps {
         for v in d.vulns {
             // Prefer the CVE alias so the same vulnerability from another scanner merges.

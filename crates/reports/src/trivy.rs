@@ -10,11 +10,40 @@ use crate::error::ParseError;
 use crate::model::{Finding, FindingsReport, Severity, clip};
 
 #[derive(Deserialize)]
+#[serde(untagged)]
+enum Doc {
+    /// Trivy before schema 2: a bare list of targets.
+    Legacy(Vec<Target>),
+    Report(Box<Report>),
+}
+
+#[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct Doc {
+struct Report {
     schema_version: Option<serde_json::Value>,
     #[serde(default)]
     results: Option<Vec<Target>>,
+    /// `trivy k8s --report all|summary`: findings per Kubernetes resource.
+    cluster_name: Option<String>,
+    #[serde(default)]
+    vulnerabilities: Vec<Resource>,
+    #[serde(default)]
+    misconfigurations: Vec<Resource>,
+    #[serde(default)]
+    resources: Vec<Resource>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Resource {
+    #[serde(default)]
+    namespace: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    results: Vec<Target>,
 }
 
 #[derive(Deserialize)]
@@ -30,7 +59,7 @@ struct Target {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Vuln {
-    #[serde(rename = "VulnerabilityID")]
+    #[serde(rename = "VulnerabilityID", default)]
     vulnerability_id: String,
     #[serde(default)]
     pkg_name: String,
@@ -75,17 +104,44 @@ fn severity(word: &str) -> Severity {
     Severity::from_word(word).unwrap_or(Severity::Low)
 }
 
-/// Parses a Trivy JSON report.
+/// Parses a Trivy JSON report: schema 2 (`SchemaVersion`, `Results`), the legacy
+/// top-level list of targets, and the Kubernetes report (`ClusterName` with findings per
+/// resource, each resource's targets named `namespace/kind/name: target`). A bare
+/// `null` (what old Trivy wrote for a clean scan) has no findings.
 pub fn parse(input: impl BufRead, path: &Path) -> Result<FindingsReport, ParseError> {
-    let doc: Doc = crate::json::read(input, path)?;
-    if doc.schema_version.is_none() && doc.results.is_none() {
-        return Err(ParseError::whole(
-            path,
-            "not a Trivy JSON report: no SchemaVersion or Results",
-        ));
-    }
+    let doc: Option<Doc> = crate::json::read(input, path)?;
+    let targets = match doc {
+        None => Vec::new(),
+        Some(Doc::Legacy(targets)) => targets,
+        Some(Doc::Report(r)) => {
+            if r.schema_version.is_none() && r.results.is_none() && r.cluster_name.is_none() {
+                return Err(ParseError::whole(
+                    path,
+                    "not a Trivy JSON report: no SchemaVersion, Results or ClusterName",
+                ));
+            }
+            let mut targets = r.results.unwrap_or_default();
+            for res in r
+                .vulnerabilities
+                .into_iter()
+                .chain(r.misconfigurations)
+                .chain(r.resources)
+            {
+                let prefix = format!("{}/{}/{}", res.namespace, res.kind, res.name);
+                targets.extend(res.results.into_iter().map(|mut t| {
+                    t.target = format!("{prefix}: {}", t.target);
+                    t
+                }));
+            }
+            targets
+        }
+    };
+    Ok(findings(targets))
+}
+
+fn findings(targets: Vec<Target>) -> FindingsReport {
     let mut report = FindingsReport::default();
-    for t in doc.results.unwrap_or_default() {
+    for t in targets {
         for v in t.vulnerabilities.unwrap_or_default() {
             report.push(Finding {
                 message: clip(v.title.as_deref().unwrap_or(&v.vulnerability_id), 300),
@@ -123,5 +179,5 @@ pub fn parse(input: impl BufRead, path: &Path) -> Result<FindingsReport, ParseEr
             });
         }
     }
-    Ok(report)
+    report
 }

@@ -6,10 +6,18 @@ use std::path::{Path, PathBuf};
 
 use slipway_reports::{Options, Report, parse_path};
 
-fn corpus() -> Option<PathBuf> {
+/// The peer corpus, or a loud failure saying how to provide it: these tests never pass
+/// by skipping.
+pub(crate) fn corpus_or_fail() -> PathBuf {
     let dir = std::env::var_os("SLIPWAY_CORPUS")
         .map_or_else(|| PathBuf::from("/work/shared/corpus"), PathBuf::from);
-    dir.is_dir().then_some(dir)
+    assert!(
+        dir.join("MANIFEST.tsv").is_file(),
+        "peer report corpus not found at {}: set SLIPWAY_CORPUS to a copy of it \
+         (the folders listed in its SOURCES.md); the corpus tests never skip",
+        dir.display()
+    );
+    dir
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -53,10 +61,7 @@ struct Tally {
 
 #[test]
 fn every_corpus_file_parses_or_is_refused_with_a_clear_error() {
-    let Some(root) = corpus() else {
-        eprintln!("peer corpus not found; set SLIPWAY_CORPUS to run this test");
-        return;
-    };
+    let root = corpus_or_fail();
     let mut files = Vec::new();
     walk(&root, &mut files);
     let mut t = Tally::default();
@@ -173,7 +178,7 @@ const KNOWN_DIFFERENCES: usize = 2;
 
 #[test]
 fn one_coverage_py_run_reads_the_same_in_cobertura_lcov_and_json() {
-    let Some(root) = corpus() else { return };
+    let root = corpus_or_fail();
     let dir = root.join("generated-coveragepy");
     for name in ["coverage.cobertura.xml", "coverage.lcov", "coverage.json"] {
         let (_, report) = parse_path(&dir.join(name), None, &Options::default()).unwrap();
@@ -202,7 +207,7 @@ fn one_coverage_py_run_reads_the_same_in_cobertura_lcov_and_json() {
 
 #[test]
 fn trivy_json_and_sarif_of_one_scan_agree_on_four_medium_findings() {
-    let Some(root) = corpus() else { return };
+    let root = corpus_or_fail();
     let dir = root.join("trivy/integration/testdata");
     for name in ["alpine-310.json.golden", "alpine-310.sarif.golden"] {
         let (_, report) = parse_path(&dir.join(name), None, &Options::default()).unwrap();
@@ -216,7 +221,7 @@ fn trivy_json_and_sarif_of_one_scan_agree_on_four_medium_findings() {
 
 #[test]
 fn jacoco_totals_match_each_reports_own_top_level_line_counter() {
-    let Some(root) = corpus() else { return };
+    let root = corpus_or_fail();
     let mut files = Vec::new();
     walk(&root, &mut files);
     let mut checked = 0;

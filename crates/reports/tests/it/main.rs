@@ -3,4 +3,7 @@
 
 mod attribute_flood;
 mod corpus;
+mod defectdojo;
+mod real_tools;
 mod robustness;
+mod scanners;

@@ -1,0 +1,270 @@
+//! Per-line coverage of one file, kept compact (one byte per line number, a small map
+//! for lines with branches) so reports of the same file merge line by line: a line is
+//! covered when any run covered it, a branch when any run took it, as `coverage combine`
+//! and Codecov merge.
+
+use std::collections::BTreeMap;
+
+/// How a format names the branches of a line, so only names of the same kind are
+/// compared: destination lines (coverage.py's Cobertura `missing-branches` and JSON
+/// arcs, where exits are negative) or LCOV's `BRDA` block and branch names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// Destination line numbers (`7`, `-1`).
+    Destination,
+    /// LCOV branch names (`0,jump to line 7`, `0,1`).
+    Lcov,
+}
+
+/// The branches of one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BranchLine {
+    /// Branches taken.
+    pub covered: u32,
+    /// Branches.
+    pub total: u32,
+    /// Names of the branches not taken, when the format names them.
+    pub missing: Option<(Scheme, Vec<String>)>,
+}
+
+impl BranchLine {
+    /// Merges another run's branches of the same line: named branches by name (a branch
+    /// missed in both runs stays missed), else the better of the two counts.
+    fn merge(&mut self, other: &BranchLine) {
+        match (&mut self.missing, &other.missing) {
+            (Some((a, mine)), Some((b, theirs))) if a == b && self.total == other.total => {
+                mine.retain(|k| theirs.contains(k));
+                self.covered = self
+                    .total
+                    .saturating_sub(u32::try_from(mine.len()).unwrap_or(u32::MAX));
+            }
+            _ => {
+                self.total = self.total.max(other.total);
+                self.covered = self.covered.max(other.covered).min(self.total);
+                self.missing = None;
+            }
+        }
+    }
+}
+
+/// Line states in [`LineDetail::state`].
+const MISSED: u8 = 1;
+const HIT: u8 = 2;
+
+/// The per-line coverage of one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineDetail {
+    /// Per line number: 0 not executable, 1 missed, 2 covered.
+    state: Vec<u8>,
+    /// Lines with branches.
+    branches: BTreeMap<u32, BranchLine>,
+    /// Whether a line without a number was seen (the detail cannot be trusted).
+    broken: bool,
+}
+
+impl LineDetail {
+    /// Records an executable line; a line seen twice is covered if either saw it hit.
+    pub fn line(&mut self, number: Option<u32>, hit: bool) {
+        let Some(n) = number.filter(|n| *n > 0) else {
+            self.broken = true;
+            return;
+        };
+        let i = n as usize;
+        if self.state.len() <= i {
+            self.state.resize(i + 1, 0);
+        }
+        let new = if hit { HIT } else { MISSED };
+        self.state[i] = self.state[i].max(new);
+    }
+
+    /// Records one branch of a line in this run: taken or not, and its name when the
+    /// format gives one (`None` makes the line's branches unnamed).
+    pub fn add_branch(&mut self, number: Option<u32>, taken: bool, name: Option<(Scheme, String)>) {
+        let Some(n) = number.filter(|n| *n > 0) else {
+            self.broken = true;
+            return;
+        };
+        let b = self.branches.entry(n).or_insert_with(|| BranchLine {
+            covered: 0,
+            total: 0,
+            missing: Some((Scheme::Destination, Vec::new())),
+        });
+        b.total += 1;
+        if taken {
+            b.covered += 1;
+        }
+        match (name, &mut b.missing) {
+            (Some((scheme, key)), Some((have, missing))) => {
+                if scheme == Scheme::Lcov {
+                    *have = Scheme::Lcov;
+                }
+                if !taken {
+                    missing.push(key);
+                }
+            }
+            _ => b.missing = None,
+        }
+    }
+
+    /// Records a line's branch counts in this run, when the format does not name them
+    /// (JaCoCo `mb`/`cb`, Cobertura without `missing-branches`).
+    pub fn add_branch_counts(&mut self, number: Option<u32>, covered: u32, total: u32) {
+        self.add_named_branches(number, covered, total, None);
+    }
+
+    /// Records a line's branch counts and, when known, the names of those not taken
+    /// (coverage.py's Cobertura `missing-branches="7,-1"`: destination lines).
+    pub fn add_named_branches(
+        &mut self,
+        number: Option<u32>,
+        covered: u32,
+        total: u32,
+        missing: Option<Vec<String>>,
+    ) {
+        let Some(n) = number.filter(|n| *n > 0) else {
+            self.broken = true;
+            return;
+        };
+        let fresh = BranchLine {
+            covered,
+            total,
+            missing: missing.map(|m| (Scheme::Destination, m)),
+        };
+        match self.branches.get_mut(&n) {
+            // The same line twice in one run (a class repeated): add up.
+            Some(have) => {
+                have.covered += covered;
+                have.total += total;
+                have.missing = None;
+            }
+            None => {
+                self.branches.insert(n, fresh);
+            }
+        }
+    }
+
+    /// Records the branches of a line (merged with any already recorded for it).
+    pub fn branch(&mut self, number: Option<u32>, b: BranchLine) {
+        let Some(n) = number.filter(|n| *n > 0) else {
+            self.broken = true;
+            return;
+        };
+        match self.branches.get_mut(&n) {
+            Some(have) => have.merge(&b),
+            None => {
+                self.branches.insert(n, b);
+            }
+        }
+    }
+
+    /// Executable and covered lines.
+    pub fn lines(&self) -> (u64, u64) {
+        let (mut total, mut covered) = (0u64, 0u64);
+        for &s in &self.state {
+            if s != 0 {
+                total += 1;
+            }
+            if s == HIT {
+                covered += 1;
+            }
+        }
+        (covered, total)
+    }
+
+    /// Branches taken and branches.
+    pub fn branches(&self) -> (u64, u64) {
+        self.branches.values().fold((0, 0), |(c, t), b| {
+            (c + u64::from(b.covered), t + u64::from(b.total))
+        })
+    }
+
+    /// Whether every line had a number (so the detail describes the file exactly).
+    pub fn usable(&self) -> bool {
+        !self.broken
+    }
+
+    /// Merges another run of the same file, line by line.
+    pub fn merge(&mut self, other: &LineDetail) {
+        if self.state.len() < other.state.len() {
+            self.state.resize(other.state.len(), 0);
+        }
+        for (i, &s) in other.state.iter().enumerate() {
+            self.state[i] = self.state[i].max(s);
+        }
+        for (n, b) in &other.branches {
+            match self.branches.get_mut(n) {
+                Some(have) => have.merge(b),
+                None => {
+                    self.branches.insert(*n, b.clone());
+                }
+            }
+        }
+        self.broken |= other.broken;
+    }
+
+    /// Whether line `n` is executable, and if so whether it was covered.
+    pub fn get(&self, n: u32) -> Option<bool> {
+        match self.state.get(n as usize).copied() {
+            Some(HIT) => Some(true),
+            Some(MISSED) => Some(false),
+            _ => None,
+        }
+    }
+}
+
+/// The destination line of an LCOV branch name written by coverage.py
+/// (`jump to line 7`), so LCOV and Cobertura/JSON of one coverage.py run agree.
+pub fn lcov_destination(name: &str) -> Option<&str> {
+    name.trim().strip_prefix("jump to line ").map(str::trim)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_runs_cover_the_union_of_their_lines() {
+        let mut unit = LineDetail::default();
+        let mut integ = LineDetail::default();
+        for n in 1..=8 {
+            unit.line(Some(n), n <= 4);
+            integ.line(Some(n), n > 4);
+        }
+        unit.merge(&integ);
+        assert_eq!(unit.lines(), (8, 8));
+    }
+
+    #[test]
+    fn named_branches_merge_by_name_and_unnamed_by_the_better_count() {
+        let named = |missing: &[&str]| BranchLine {
+            covered: 2 - missing.len() as u32,
+            total: 2,
+            missing: Some((
+                Scheme::Destination,
+                missing.iter().map(|s| (*s).to_owned()).collect(),
+            )),
+        };
+        let mut a = LineDetail::default();
+        a.branch(Some(6), named(&["7"]));
+        a.branch(Some(6), named(&["8"]));
+        assert_eq!(a.branches(), (2, 2));
+        let mut b = LineDetail::default();
+        b.branch(Some(6), named(&["7"]));
+        b.branch(
+            Some(6),
+            BranchLine {
+                covered: 1,
+                total: 2,
+                missing: Some((Scheme::Lcov, vec!["0,jump to line 8".into()])),
+            },
+        );
+        assert_eq!(b.branches(), (1, 2), "different schemes never intersect");
+    }
+
+    #[test]
+    fn a_line_without_a_number_makes_the_detail_unusable() {
+        let mut d = LineDetail::default();
+        d.line(None, true);
+        assert!(!d.usable());
+    }
+}

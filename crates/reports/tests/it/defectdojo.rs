@@ -1,0 +1,172 @@
+//! DefectDojo's scan corpus (vendored under `tests/corpus/defectdojo`, BSD-3-Clause)
+//! against DefectDojo's own parser tests: every file is detected by its structure and
+//! read with the finding count and severities DefectDojo's tests expect, or differs for
+//! a reason written beside it in `EXPECTED.tsv`.
+
+use std::path::{Path, PathBuf};
+
+use slipway_reports::{Options, Report, Severity, parse_path};
+
+fn vendored() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/defectdojo")
+}
+
+/// One row of `EXPECTED.tsv`.
+struct Row {
+    file: String,
+    /// DefectDojo's count, `None` for `-`, `Some(Err)` for `error`.
+    theirs: Option<Result<u64, ()>>,
+    /// Ours where it differs on purpose.
+    ours: Option<Result<u64, ()>>,
+    severities: String,
+    note: String,
+}
+
+fn count(text: &str) -> Option<Result<u64, ()>> {
+    match text {
+        "" | "-" => None,
+        "error" => Some(Err(())),
+        n => Some(Ok(n.parse().unwrap_or_else(|_| panic!("bad count {n:?}")))),
+    }
+}
+
+fn rows() -> Vec<Row> {
+    let text = std::fs::read_to_string(vendored().join("EXPECTED.tsv")).unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let mut cols = l.split('\t');
+            let mut next = || cols.next().unwrap_or_default().to_owned();
+            let (file, theirs, ours, severities, note) = (next(), next(), next(), next(), next());
+            Row {
+                theirs: count(&theirs),
+                ours: if ours.is_empty() { None } else { count(&ours) },
+                file,
+                severities,
+                note,
+            }
+        })
+        .collect()
+}
+
+/// Checks one file against its row; returns what differs.
+fn check(row: &Row, path: &Path) -> Option<String> {
+    let want = row.ours.or(row.theirs);
+    if row.ours.is_some() && row.note.is_empty() {
+        return Some(format!(
+            "{}: differs from DefectDojo without a reason",
+            row.file
+        ));
+    }
+    let result = std::panic::catch_unwind(|| parse_path(path, None, &Options::default()))
+        .unwrap_or_else(|_| panic!("parser panicked on {}", path.display()));
+    let (kind, report) = match (result, want) {
+        (Err(e), Some(Err(()))) => {
+            let text = e.to_string();
+            assert!(text.starts_with(&path.display().to_string()), "{text}");
+            return None;
+        }
+        (Err(e), _) => return Some(format!("{}: refused: {e}", row.file)),
+        (Ok((kind, _)), Some(Err(()))) => {
+            return Some(format!(
+                "{}: expected a refusal, read it as {kind}",
+                row.file
+            ));
+        }
+        (Ok(ok), _) => ok,
+    };
+    let (unique, raw, counts) = match &report {
+        Report::Security(f) | Report::Secrets(f) => {
+            let unique: u64 = f.counts.values().sum();
+            (unique, unique + f.duplicates, Some(f))
+        }
+        Report::Lint(l) => (l.total(), l.total(), None),
+        other => {
+            return Some(format!(
+                "{}: read as {kind}, a {:?} report",
+                row.file,
+                other.category()
+            ));
+        }
+    };
+    if let Some(Ok(n)) = want {
+        // DefectDojo counts entries as the tool lists them; we also merge the same rule
+        // at the same place: either count may be DefectDojo's.
+        if n != unique && n != raw {
+            return Some(format!(
+                "{}: {n} findings expected, read {unique} ({raw} before merging duplicates) as {kind}",
+                row.file
+            ));
+        }
+    }
+    for want in row.severities.split(',').filter(|s| !s.is_empty()) {
+        let (name, op, n) = if let Some((s, n)) = want.split_once(">=") {
+            (s, ">=", n)
+        } else if let Some((s, n)) = want.split_once('=') {
+            (s, "=", n)
+        } else {
+            panic!("bad severity constraint {want:?}")
+        };
+        let sev = Severity::ALL
+            .into_iter()
+            .find(|s| s.as_str() == name)
+            .unwrap_or_else(|| panic!("bad severity {name:?}"));
+        let n: u64 = n.parse().unwrap();
+        let have = counts.map_or(0, |c| c.count(sev));
+        let ok = if op == ">=" { have >= n } else { have == n };
+        if !ok {
+            return Some(format!(
+                "{}: {want} expected, {have} {name} read as {kind}",
+                row.file
+            ));
+        }
+    }
+    None
+}
+
+#[test]
+fn every_defectdojo_scan_reads_with_defectdojos_counts_and_severities() {
+    let dir = vendored().join("scans");
+    let mut checked = 0;
+    let mut differences = Vec::new();
+    for row in rows() {
+        let path = dir.join(&row.file);
+        if !path.exists() {
+            assert!(
+                BIG.contains(&row.file.as_str()),
+                "{} is in EXPECTED.tsv but not vendored",
+                row.file
+            );
+            continue;
+        }
+        checked += 1;
+        differences.extend(check(&row, &path));
+    }
+    assert!(
+        differences.is_empty(),
+        "{} of {checked} files differ from DefectDojo:\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
+    assert!(checked >= 160, "only {checked} files checked");
+}
+
+/// The files over 1 MB, left in the peer corpus.
+const BIG: &[&str] = &[
+    "anchore_grype/many_vulns.json",
+    "anchore_grype/many_vulns2.json",
+    "sarif/semgrepowasp-benchmark-sample.sarif",
+    "snyk/single_project_upgrade_libs.json",
+];
+
+#[test]
+fn defectdojo_files_over_one_megabyte_from_the_peer_corpus() {
+    let root = crate::corpus::corpus_or_fail().join("defectdojo/scans");
+    let rows = rows();
+    let mut differences = Vec::new();
+    for name in BIG {
+        let row = rows.iter().find(|r| r.file == *name).unwrap();
+        differences.extend(check(row, &root.join(name)));
+    }
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+}

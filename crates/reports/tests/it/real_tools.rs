@@ -1,0 +1,315 @@
+//! Reports written by the real tools, run here: coverage.py over two complementary test
+//! suites merged line by line against `coverage combine` as the oracle, and bandit's own
+//! SARIF. A missing tool fails the test with the command that installs it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use slipway_reports::{CoverageReport, Kind, Options, Report, parse_path};
+
+/// A program from the project's tool venv (or PATH); fails loudly when absent.
+fn tool(name: &str) -> PathBuf {
+    let venv = std::env::var_os("SLIPWAY_TOOLS").map_or_else(
+        || PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/slipway-tools"),
+        PathBuf::from,
+    );
+    let candidate = venv.join("venv/bin").join(name);
+    if candidate.is_file() {
+        return candidate;
+    }
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    });
+    found.unwrap_or_else(|| {
+        panic!("{name} is not installed: run scripts/install-deps.sh (it installs {name} into $SLIPWAY_TOOLS/venv)")
+    })
+}
+
+fn run(dir: &Path, program: &Path, args: &[&str]) {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("COVERAGE_FILE")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+    assert!(
+        out.status.success(),
+        "{} {args:?} failed: {}{}",
+        program.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const CALC: &str = "\
+def grade(score):
+    if score >= 90:
+        return 'A'
+    if score >= 75:
+        return 'B'
+    return 'C'
+
+
+def sign(x):
+    if x > 0:
+        label = 'positive'
+    elif x < 0:
+        label = 'negative'
+    else:
+        label = 'zero'
+    return label
+
+
+def total(items, discount):
+    amount = 0
+    for item in items:
+        amount += item
+    if discount:
+        amount = amount * 0.9
+    return amount
+";
+
+const UNIT: &str = "\
+from pkg.calc import grade, sign
+
+def test_grade_a():
+    assert grade(95) == 'A'
+
+def test_sign_positive():
+    assert sign(3) == 'positive'
+";
+
+const INTEG: &str = "\
+from pkg.calc import grade, sign, total
+
+def test_grade_b_and_c():
+    assert grade(80) == 'B'
+    assert grade(10) == 'C'
+
+def test_sign_negative():
+    assert sign(-1) == 'negative'
+
+def test_total_without_discount():
+    assert total([1, 2], False) == 3
+";
+
+/// Two coverage.py runs of complementary suites, each written as Cobertura, LCOV and
+/// JSON, plus the JSON of `coverage combine` over both.
+struct Runs {
+    _dir: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+impl Runs {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
+        std::fs::create_dir_all(dir.join("pkg")).unwrap();
+        std::fs::create_dir_all(dir.join("tests")).unwrap();
+        std::fs::write(dir.join("pkg/__init__.py"), "").unwrap();
+        std::fs::write(dir.join("pkg/calc.py"), CALC).unwrap();
+        std::fs::write(dir.join("tests/test_unit.py"), UNIT).unwrap();
+        std::fs::write(dir.join("tests/test_integ.py"), INTEG).unwrap();
+        let coverage = tool("coverage");
+        for suite in ["unit", "integ"] {
+            let data = format!(".coverage.{suite}");
+            let test = format!("tests/test_{suite}.py");
+            run(
+                &dir,
+                &coverage,
+                &[
+                    "run",
+                    "--branch",
+                    "--source=pkg",
+                    &format!("--data-file={data}"),
+                    "-m",
+                    "pytest",
+                    "-q",
+                    "-p",
+                    "no:cacheprovider",
+                    &test,
+                ],
+            );
+            for (cmd, ext) in [("xml", "xml"), ("lcov", "lcov"), ("json", "json")] {
+                run(
+                    &dir,
+                    &coverage,
+                    &[
+                        cmd,
+                        &format!("--data-file={data}"),
+                        "-o",
+                        &format!("{suite}.{ext}"),
+                    ],
+                );
+            }
+        }
+        run(
+            &dir,
+            &coverage,
+            &[
+                "combine",
+                "--keep",
+                "--data-file=.coverage",
+                ".coverage.unit",
+                ".coverage.integ",
+            ],
+        );
+        run(
+            &dir,
+            &coverage,
+            &["json", "--data-file=.coverage", "-o", "combined.json"],
+        );
+        Self { _dir: tmp, dir }
+    }
+
+    fn read(&self, name: &str) -> CoverageReport {
+        match parse_path(&self.dir.join(name), None, &Options::default()) {
+            Ok((_, Report::Coverage(c))) => c,
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+
+    fn merged(&self, names: &[&str]) -> CoverageReport {
+        let mut all = CoverageReport::default();
+        for n in names {
+            all.merge(self.read(n));
+        }
+        all
+    }
+
+    /// The oracle: `coverage combine`'s totals, lines and branches.
+    fn combined(&self) -> ((u64, u64), (u64, u64)) {
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(self.dir.join("combined.json")).unwrap())
+                .unwrap();
+        let t = &v["totals"];
+        let n = |k: &str| t[k].as_u64().unwrap();
+        (
+            (n("covered_lines"), n("num_statements")),
+            (n("covered_branches"), n("num_branches")),
+        )
+    }
+}
+
+fn totals(c: &CoverageReport) -> ((u64, u64), (u64, u64)) {
+    (
+        (c.lines.covered, c.lines.total),
+        (c.branches.covered, c.branches.total),
+    )
+}
+
+#[test]
+fn two_coverage_py_runs_merge_to_what_coverage_combine_says_in_every_format() {
+    let runs = Runs::new();
+    let oracle = runs.combined();
+    let unit = totals(&runs.read("unit.json"));
+    assert!(
+        unit.0.0 < oracle.0.0,
+        "the suites must be complementary: unit alone {unit:?}, combined {oracle:?}"
+    );
+    for pair in [
+        ["unit.json", "integ.json"],
+        ["unit.xml", "integ.xml"],
+        ["unit.lcov", "integ.lcov"],
+    ] {
+        let merged = runs.merged(&pair);
+        assert_eq!(totals(&merged), oracle, "{pair:?}");
+        assert_eq!(merged.files.len(), 2, "{pair:?}: {:?}", merged.files.keys());
+    }
+}
+
+#[test]
+fn coverage_py_runs_in_different_formats_merge_line_by_line() {
+    let runs = Runs::new();
+    let oracle = runs.combined();
+    for pair in [
+        ["unit.xml", "integ.lcov"],
+        ["unit.lcov", "integ.json"],
+        ["unit.json", "integ.xml"],
+    ] {
+        let merged = runs.merged(&pair);
+        assert_eq!(
+            (merged.lines.covered, merged.lines.total),
+            oracle.0,
+            "{pair:?} lines"
+        );
+        assert_eq!(
+            (merged.branches.covered, merged.branches.total),
+            oracle.1,
+            "{pair:?} branches"
+        );
+        assert_eq!(merged.files.len(), 2, "{pair:?}: {:?}", merged.files.keys());
+    }
+}
+
+#[test]
+fn the_same_file_under_a_ci_checkout_and_windows_separators_is_one_file() {
+    let runs = Runs::new();
+    let oracle = runs.combined();
+    // The unit run as a GitHub-hosted Linux runner writes it, the integration run as a
+    // Windows runner does.
+    let lcov = std::fs::read_to_string(runs.dir.join("unit.lcov"))
+        .unwrap()
+        .replace("SF:pkg/", "SF:/home/runner/work/shop/shop/pkg/");
+    std::fs::write(runs.dir.join("ci-unit.lcov"), lcov).unwrap();
+    let xml = std::fs::read_to_string(runs.dir.join("integ.xml")).unwrap();
+    let start = xml.find("<source>").unwrap() + "<source>".len();
+    let end = xml.find("</source>").unwrap();
+    let xml = format!(
+        "{}D:\\a\\shop\\shop{}",
+        &xml[..start],
+        &xml[end..].replace("filename=\"pkg/", "filename=\"pkg\\")
+    );
+    std::fs::write(runs.dir.join("ci-integ.xml"), xml).unwrap();
+    let merged = runs.merged(&["ci-unit.lcov", "ci-integ.xml"]);
+    assert_eq!(
+        merged.files.keys().collect::<Vec<_>>(),
+        ["pkg/__init__.py", "pkg/calc.py"]
+    );
+    assert_eq!(
+        (merged.lines.covered, merged.lines.total),
+        oracle.0,
+        "lines"
+    );
+}
+
+#[test]
+fn bandit_sarif_written_by_bandit_reads_as_sarif() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("app")).unwrap();
+    std::fs::write(
+        dir.join("app/run.py"),
+        "import subprocess\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n\nPASSWORD = 'hunter2'\n",
+    )
+    .unwrap();
+    let bandit = tool("bandit");
+    // bandit exits 1 when it finds issues.
+    let status = Command::new(&bandit)
+        .args(["-q", "-r", "app", "-f", "sarif", "-o", "bandit.sarif"])
+        .current_dir(dir)
+        .status()
+        .unwrap();
+    assert!(
+        status.code() == Some(1),
+        "bandit did not report its findings: {status}"
+    );
+    let head = std::fs::read_to_string(dir.join("bandit.sarif")).unwrap();
+    assert!(
+        head.trim_start().starts_with("{\n  \"runs\""),
+        "bandit's SARIF no longer starts with runs; the regression this guards is gone: {}",
+        &head[..80]
+    );
+    let (kind, report) = parse_path(&dir.join("bandit.sarif"), None, &Options::default()).unwrap();
+    assert_eq!(kind, Kind::Sarif);
+    let Report::Security(s) = report else {
+        panic!("not security")
+    };
+    assert!(
+        s.counts.values().sum::<u64>() >= 2,
+        "shell=True and a hard-coded password: {:?}",
+        s.counts
+    );
+}

@@ -1,0 +1,104 @@
+//! Scanner reports generated once with the real tools (`tests/fixtures/real/regen.sh`
+//! says how): detected by structure and read with the tool's own severities.
+
+use std::path::{Path, PathBuf};
+
+use slipway_reports::{FindingsReport, Kind, Options, Report, Severity, parse_path};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/real")
+        .join(name)
+}
+
+fn security(name: &str) -> (Kind, FindingsReport) {
+    match parse_path(&fixture(name), None, &Options::default()) {
+        Ok((kind, Report::Security(s))) => (kind, s),
+        other => panic!("{name}: {other:?}"),
+    }
+}
+
+#[test]
+fn semgrep_with_local_rules_maps_error_warning_info_to_high_medium_low() {
+    let (kind, s) = security("semgrep.json");
+    assert_eq!(kind, Kind::Semgrep);
+    assert_eq!(
+        (
+            s.count(Severity::High),
+            s.count(Severity::Medium),
+            s.count(Severity::Low)
+        ),
+        (1, 1, 1)
+    );
+    let first = s.sorted()[0];
+    assert_eq!(
+        (first.rule.as_str(), first.location.as_str(), first.line),
+        ("subprocess-shell-true", "app/views.py", Some(6))
+    );
+}
+
+#[test]
+fn checkov_counts_every_failed_check_of_every_framework_as_medium_without_a_platform_key() {
+    let (kind, s) = security("checkov.json");
+    assert_eq!(kind, Kind::Checkov);
+    assert_eq!(s.count(Severity::Medium), 13, "{:?}", s.counts);
+    assert_eq!(s.counts.values().sum::<u64>(), 13);
+    assert!(s.empty_scans.is_empty());
+}
+
+#[test]
+fn checkov_over_nothing_is_an_empty_scan_not_a_clean_one() {
+    let (kind, s) = security("checkov-empty.json");
+    assert_eq!(kind, Kind::Checkov);
+    assert_eq!(s.counts.values().sum::<u64>(), 0);
+    assert_eq!(s.empty_scans.len(), 1, "{:?}", s.empty_scans);
+}
+
+#[test]
+fn pip_audit_that_skipped_every_dependency_warns_and_is_an_empty_scan() {
+    let (kind, s) = security("pip-audit.json");
+    assert_eq!(kind, Kind::PipAudit);
+    assert_eq!(s.counts.values().sum::<u64>(), 0);
+    assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+    assert!(
+        s.warnings[0].contains("did not audit 3 dependencies")
+            && s.warnings[0].contains("slipway-surely-not-on-pypi"),
+        "{}",
+        s.warnings[0]
+    );
+    assert_eq!(s.empty_scans.len(), 1);
+}
+
+#[test]
+fn pip_audit_that_audited_some_dependencies_only_warns_about_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("pip-audit.json");
+    std::fs::write(
+        &p,
+        r#"{"dependencies": [{"name": "flask", "version": "0.5", "vulns": [{"id": "PYSEC-2019-179", "fix_versions": ["1.0"], "aliases": ["CVE-2019-1010083"], "description": "DoS"}]}, {"name": "private-lib", "skip_reason": "Dependency not found on PyPI and could not be audited: private-lib (1.0)"}], "fixes": []}"#,
+    )
+    .unwrap();
+    let Ok((_, Report::Security(s))) = parse_path(&p, None, &Options::default()) else {
+        panic!()
+    };
+    assert_eq!(s.count(Severity::High), 1);
+    assert_eq!(s.warnings.len(), 1);
+    assert!(s.empty_scans.is_empty());
+}
+
+#[test]
+fn safety_1_list_and_2_report_of_one_scan_agree() {
+    for name in ["safety-1.json", "safety-2.json"] {
+        let (kind, s) = security(name);
+        assert_eq!(kind, Kind::Safety, "{name}");
+        assert_eq!(s.count(Severity::High), 2, "{name}: {:?}", s.counts);
+        let mut packages: Vec<_> = s
+            .sorted()
+            .iter()
+            .filter_map(|f| f.package.clone())
+            .collect();
+        packages.sort();
+        assert_eq!(packages, ["requests@2.19.0", "urllib3@1.24.1"], "{name}");
+        assert!(s.empty_scans.is_empty(), "{name}");
+    }
+}
