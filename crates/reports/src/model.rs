@@ -189,8 +189,7 @@ impl CoverageReport {
     /// Adds one file's coverage under its normalised path, merging line by line with
     /// what is already known for the same file.
     pub fn add_file(&mut self, path: String, file: FileCoverage) {
-        let path = crate::paths::normalise(&path);
-        self.merge_file(path, file);
+        self.merge_file(crate::paths::normalised(path), file);
     }
 
     fn merge_file(&mut self, path: String, file: FileCoverage) {

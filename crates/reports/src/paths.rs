@@ -6,6 +6,22 @@
 
 use std::path::Path;
 
+/// [`normalise`], without allocating for a path that is already clean (relative, `/`
+/// separators, no `.`/`..` or empty segments): the common case, once per file.
+pub fn normalised(raw: String) -> String {
+    let clean = !raw.is_empty()
+        && !raw.starts_with('/')
+        && !raw.contains('\\')
+        && !raw.contains("//")
+        && raw.as_bytes().get(1) != Some(&b':')
+        && !raw.starts_with(char::is_whitespace)
+        && !raw.ends_with(char::is_whitespace)
+        && raw
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != "..");
+    if clean { raw } else { normalise(&raw) }
+}
+
 /// The repository-relative form of `raw` where it can be told, else `raw` cleaned.
 pub fn normalise(raw: &str) -> String {
     let mut p = raw.trim().replace('\\', "/");
@@ -143,6 +159,14 @@ mod tests {
         assert_eq!(normalise("/builds/group/shop/src/app.py"), "src/app.py");
         assert_eq!(normalise("file:///C:/code/x.c"), "C:/code/x.c");
         assert_eq!(normalise("src/./a/../b.py"), "src/b.py");
+    }
+
+    #[test]
+    fn clean_paths_pass_through_and_others_are_normalised() {
+        assert_eq!(normalised("src/app.py".to_owned()), "src/app.py");
+        assert_eq!(normalised("./src/app.py".to_owned()), "src/app.py");
+        assert_eq!(normalised("src\\app.py".to_owned()), "src/app.py");
+        assert_eq!(normalised("src/../app.py".to_owned()), "app.py");
     }
 
     #[test]
