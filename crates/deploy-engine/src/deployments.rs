@@ -228,6 +228,53 @@ impl Mirror {
     }
 }
 
+impl Mirror {
+    /// The environment's deployments (newest first) created before `before` (RFC 3339; all
+    /// when `None`), each with its statuses (newest first), for `deploy metrics`. On an
+    /// error, a warning and what was read so far.
+    pub fn runs_before(&self, before: Option<&str>) -> Vec<(Value, Vec<Value>)> {
+        let list = match self.runtime.block_on(self.client.list_deployments(
+            &self.owner,
+            &self.repo,
+            &self.environment,
+        )) {
+            Ok(list) => list,
+            Err(e) => {
+                self.ui
+                    .warn(&format!("could not read GitHub deployments: {e}"));
+                return Vec::new();
+            }
+        };
+        let before = before.and_then(crate::metrics::window::parse_rfc3339);
+        let mut out = Vec::new();
+        for d in list {
+            let created = d["created_at"]
+                .as_str()
+                .and_then(crate::metrics::window::parse_rfc3339);
+            if before.is_some_and(|b| created.is_none_or(|c| c >= b)) {
+                continue;
+            }
+            let Some(id) = d["id"].as_u64() else {
+                continue;
+            };
+            match self.runtime.block_on(self.client.list_deployment_statuses(
+                &self.owner,
+                &self.repo,
+                id,
+            )) {
+                Ok(statuses) => out.push((d, statuses)),
+                Err(e) => {
+                    self.ui.warn(&format!(
+                        "could not read the statuses of GitHub deployment {id}: {e}"
+                    ));
+                    break;
+                }
+            }
+        }
+        out
+    }
+}
+
 /// A deployment from the REST answer.
 pub fn remote(value: &Value) -> Option<Remote> {
     let git_ref = value["ref"].as_str().unwrap_or_default().to_owned();

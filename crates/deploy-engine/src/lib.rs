@@ -15,6 +15,7 @@
 //! | [`check`] | HTTP health checks and smoke commands |
 //! | [`strategy`] | blue-green and rolling over the platform's and router's primitives |
 //! | [`ledger`] | the environment's history, a JSON file on the primary host |
+//! | [`metrics`] | `deploy metrics`: DORA's four keys from the ledger, its archive and GitHub Deployments |
 //! | [`lock`] | one deploy or rollback per environment, `mkdir`-atomic on the primary host |
 //! | [`cancel`] | SIGINT and SIGTERM turned into a flag checked between steps |
 //! | [`run`] | the context of one run: output, dry-run, cancellation, recorded steps |
@@ -33,6 +34,7 @@ pub mod haproxy;
 pub mod http;
 pub mod ledger;
 pub mod lock;
+pub mod metrics;
 pub mod nginx;
 pub mod platform;
 pub mod rollback;
