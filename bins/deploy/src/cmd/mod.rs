@@ -1,8 +1,9 @@
 //! The command line: `deploy --environment NAME --version V`, `deploy status` and
-//! `deploy lock acquire|release|status`.
+//! `deploy lock acquire|release|status` and `deploy metrics`.
 
 mod control;
 mod lock;
+mod metrics;
 mod run;
 mod status;
 
@@ -81,6 +82,9 @@ pub(crate) enum Command {
     Promote,
     /// Stop the running canary: all traffic back to the stable version, exit 1 for it.
     Abort,
+    /// DORA's four keys (deployment frequency, lead time, change failure rate, time to
+    /// restore) plus success and rollback rates, from the ledgers; see docs/metrics.md.
+    Metrics(metrics::MetricsArgs),
 }
 
 /// Dispatches.
@@ -99,6 +103,7 @@ pub(crate) fn run(cli: &Cli, ui: &Ui) -> anyhow::Result<Exit> {
             &section,
             slipway_deploy_engine::control::Action::Promote,
         ),
+        Some(Command::Metrics(args)) => metrics::metrics(cli, args, ui, &config, &section),
         Some(Command::Abort) => control::control(
             cli,
             ui,

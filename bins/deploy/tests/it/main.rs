@@ -14,6 +14,7 @@ mod failures;
 mod haproxy;
 mod ledger;
 mod lock;
+mod metrics;
 mod rolling;
 mod signals;
 mod tokens;
