@@ -19,7 +19,7 @@ pub fn parse(
     path: &Path,
     options: &Options,
 ) -> Result<CoverageReport, ParseError> {
-    let mut xml = Xml::compact(input, path);
+    let mut xml = Xml::compact(input, path)?;
     let mut buf = Vec::with_capacity(4096);
     let mut st = State {
         options: Some(options),

@@ -87,11 +87,15 @@ impl ParseError {
     }
 }
 
-/// Line and column (1-based, column in bytes) of `offset` in the file at `path`.
+/// Line and column (1-based, column in characters) of `offset`, a byte offset into the
+/// UTF-8 text of the file at `path`.
 pub fn line_col(path: &Path, offset: u64) -> Option<(u64, u64)> {
     use std::io::Read as _;
     let file = std::fs::File::open(path).ok()?;
-    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    // Offsets count the UTF-8 the parsers read: count through the same decoder.
+    let mut reader =
+        crate::encoding::Decoded::new(std::io::BufReader::with_capacity(1 << 16, file), path)
+            .ok()?;
     let mut buf = vec![0u8; 1 << 16];
     let (mut line, mut col, mut seen) = (1u64, 1u64, 0u64);
     while seen < offset {

@@ -72,7 +72,7 @@ struct Suite {
 
 /// Parses a test report from `input`; `path` names it in errors.
 pub fn parse(input: impl BufRead, path: &Path) -> Result<TestReport, ParseError> {
-    let mut xml = Xml::new(input, path);
+    let mut xml = Xml::new(input, path)?;
     let mut buf = Vec::with_capacity(4096);
     let mut report = TestReport::default();
     let mut dialect = Dialect::Junit;
@@ -540,14 +540,21 @@ mod tests {
     }
 
     #[test]
-    fn latin1_declaration_and_invalid_utf8_are_refused() {
-        let err =
-            parse_str("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><testsuite/>").unwrap_err();
-        assert!(err.message.contains("write the report as UTF-8"), "{err}");
+    fn latin1_declaration_is_read_but_undeclared_invalid_utf8_and_shift_jis_are_refused() {
+        let bytes = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><testsuite>\
+            <testcase name=\"caf\xE9\"><failure message=\"\xE9chec\"/></testcase></testsuite>";
+        let r = parse(&bytes[..], Path::new("t.xml")).unwrap();
+        assert_eq!(
+            (r.failures[0].name.as_str(), r.failures[0].message.as_str()),
+            ("café", "échec")
+        );
         let bytes =
             b"<testsuite><testcase name=\"a\"><failure>caf\xE9</failure></testcase></testsuite>";
         let err = parse(&bytes[..], Path::new("t.xml")).unwrap_err();
         assert!(err.message.contains("not valid UTF-8"), "{err}");
+        let err =
+            parse_str("<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><testsuite/>").unwrap_err();
+        assert!(err.message.contains("write the report as UTF-8"), "{err}");
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod criterion;
 pub mod cvss;
 pub mod detect;
 mod detect_json;
+mod encoding;
 pub mod error;
 pub mod flake8;
 pub mod gitleaks;
@@ -165,29 +166,39 @@ pub fn parse_path(
         return Err(ParseError::whole(path, "file is empty"));
     }
     let mut reader = BufReader::with_capacity(BUFFER, file);
-    // A UTF-8 byte-order mark is legal before XML and common before JSON written on
-    // Windows; serde_json refuses it, so skip it for every format.
-    {
-        let head = std::io::BufRead::fill_buf(&mut reader)
-            .map_err(|e| ParseError::whole(path, format!("cannot read: {e}")))?;
-        if head.starts_with(b"\xEF\xBB\xBF") {
-            std::io::BufRead::consume(&mut reader, 3);
-        }
-    }
     let kind = if let Some(k) = kind {
         k
     } else {
         let head = std::io::BufRead::fill_buf(&mut reader)
             .map_err(|e| ParseError::whole(path, format!("cannot read: {e}")))?;
-        detect(head, path).map_err(ParseError::located)?
+        // Detection reads UTF-8 without a byte-order mark, whatever the file's encoding.
+        detect(&encoding::head_utf8(head), path).map_err(ParseError::located)?
     };
     parse_reader(kind, reader, path, options)
         .map(|r| (kind, r))
         .map_err(ParseError::located)
 }
 
-/// Parses a report of a known `kind` from `input`; `path` names it in errors.
+/// Parses a report of a known `kind` from `input`, in UTF-8 or UTF-16 (with or without a
+/// byte-order mark) or, for XML, the encoding its declaration names; `path` names it in
+/// errors.
 pub fn parse_reader(
+    kind: Kind,
+    input: impl std::io::BufRead,
+    path: &Path,
+    options: &Options,
+) -> Result<Report, ParseError> {
+    // The XML parsers decode on their own (the declaration may name the encoding); the
+    // others read UTF-8, so UTF-16 and a UTF-8 byte-order mark (serde_json refuses it)
+    // are dealt with here.
+    if matches!(kind, Kind::Junit | Kind::Cobertura | Kind::Jacoco) {
+        parse_utf8(kind, input, path, options)
+    } else {
+        parse_utf8(kind, encoding::Decoded::new(input, path)?, path, options)
+    }
+}
+
+fn parse_utf8(
     kind: Kind,
     input: impl std::io::BufRead,
     path: &Path,

@@ -7,12 +7,13 @@ use std::path::Path;
 use quick_xml::Reader;
 use quick_xml::events::{BytesRef, BytesStart, BytesText, Event};
 
+use crate::encoding::Decoded;
 use crate::error::ParseError;
 
 /// A streaming XML reader over `R` that remembers the file name for errors and checks the
 /// document is complete (every element closed, a root element present).
 pub(crate) struct Xml<'p, R: BufRead> {
-    reader: Reader<R>,
+    reader: Reader<Decoded<R>>,
     path: &'p Path,
     depth: usize,
     seen_root: bool,
@@ -42,25 +43,27 @@ pub(crate) enum Step<'b> {
 impl<'p, R: BufRead> Xml<'p, R> {
     /// A reader that reports empty elements as [`Step::Empty`] instead of a start and an
     /// end: one event instead of two for the millions of `<line/>` of a coverage file.
-    pub(crate) fn compact(input: R, path: &'p Path) -> Self {
-        let mut xml = Self::new(input, path);
+    pub(crate) fn compact(input: R, path: &'p Path) -> Result<Self, ParseError> {
+        let mut xml = Self::new(input, path)?;
         xml.reader.config_mut().expand_empty_elements = false;
-        xml
+        Ok(xml)
     }
 
-    pub(crate) fn new(input: R, path: &'p Path) -> Self {
-        let mut reader = Reader::from_reader(input);
+    /// A reader of `input` in UTF-8, UTF-16 or the encoding its declaration names; an
+    /// error for an encoding that is not read (see [`Decoded`]).
+    pub(crate) fn new(input: R, path: &'p Path) -> Result<Self, ParseError> {
+        let mut reader = Reader::from_reader(Decoded::new(input, path)?);
         let config = reader.config_mut();
         config.expand_empty_elements = true;
         config.check_end_names = true;
         config.trim_text(false);
-        Self {
+        Ok(Self {
             reader,
             path,
             depth: 0,
             seen_root: false,
             root_name: String::new(),
-        }
+        })
     }
 
     /// The file being read.
@@ -157,7 +160,26 @@ impl<'p, R: BufRead> Xml<'p, R> {
                 Event::Decl(d) => {
                     if let Some(Ok(enc)) = d.encoding() {
                         let enc = String::from_utf8_lossy(&enc).to_ascii_lowercase();
-                        if !matches!(enc.as_str(), "utf-8" | "utf8" | "us-ascii" | "ascii") {
+                        // The input was turned into UTF-8 from what the declaration
+                        // names before it got here (see `encoding`).
+                        if !matches!(
+                            enc.as_str(),
+                            "utf-8"
+                                | "utf8"
+                                | "us-ascii"
+                                | "ascii"
+                                | "utf-16"
+                                | "utf-16le"
+                                | "utf-16be"
+                                | "iso-8859-1"
+                                | "iso8859-1"
+                                | "iso_8859-1"
+                                | "latin1"
+                                | "latin-1"
+                                | "l1"
+                                | "windows-1252"
+                                | "cp1252"
+                        ) {
                             return Err(self.error(format!(
                                 "encoding {enc:?} is not supported; write the report as UTF-8"
                             )));
