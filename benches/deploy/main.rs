@@ -36,7 +36,7 @@ fn deploy_version(site: &Site, version: &str) -> deploy::Outcome {
             version: version.into(),
             strategy: None,
             lock_wait: Duration::ZERO,
-            force: false,
+            breaking: slipway_deploy_engine::lock::Breaking::default(),
         },
     );
     assert_eq!(outcome.exit, Exit::Success, "{:?}", outcome.document.error);
@@ -122,14 +122,13 @@ fn fast_path_rollback() {
             ..rollback::Request::default()
         };
         let started = Instant::now();
-        let plan = rollback::plan(&run, &parts, &request).unwrap();
-        let outcome = rollback::rollback(&run, &parts, &request, &plan);
+        let outcome = rollback::rollback(&run, &parts, &request);
         totals.push(started.elapsed().as_secs_f64() * 1000.0);
         assert_eq!(outcome.exit, Exit::Success);
         assert_eq!(outcome.document.method.as_deref(), Some("fast-path"));
     }
     stats(
-        "fast-path rollback end to end (plan + lock + check + switch)",
+        "fast-path rollback end to end (lock + plan + check + switch)",
         totals,
     );
 }

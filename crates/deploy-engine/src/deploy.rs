@@ -18,7 +18,7 @@ use slipway_kit::{Exit, Failure};
 use crate::check;
 use crate::config::{Environment, RouterHost, RouterKind, StrategyKind};
 use crate::ledger::{self, Active, Entry, Ledger, Status};
-use crate::lock::{Holder, Lock, LockError};
+use crate::lock::{Breaking, Holder, Lock, LockError};
 use crate::nginx::Nginx;
 use crate::platform::{Hosts, Platform};
 use crate::router::{NoRouter, Router, Routing};
@@ -127,8 +127,8 @@ pub struct Request {
     pub strategy: Option<StrategyKind>,
     /// How long to wait for another run's lock.
     pub lock_wait: Duration,
-    /// Break a stale lock.
-    pub force: bool,
+    /// What the lock acquire may break (`--force`: a stale lock; `--break-freeze`: a freeze).
+    pub breaking: Breaking,
 }
 
 /// The `slipway.deploy/v1` document.
@@ -185,20 +185,22 @@ pub fn run_id() -> String {
     format!("{nanos:x}-{}", std::process::id())
 }
 
-/// Takes the lock, turning a held lock into exit 3 with the holder named.
+/// Takes the lock, turning a held lock into exit 3 with the holder named and what to do.
 pub fn take_lock(
     run: &Run,
     parts: &Parts,
     holder: &Holder,
     wait: Duration,
-    force: bool,
+    breaking: Breaking,
 ) -> Result<(), (Exit, String, Option<String>)> {
-    match parts.lock.acquire(run, holder, wait, force) {
+    match parts.lock.acquire(run, holder, wait, breaking) {
         Ok(()) => Ok(()),
         Err(LockError::Held {
             environment,
             holder,
             stale,
+            stale_at,
+            forced,
         }) => {
             let (cause, help) = match stale {
                 Some(why) => (
@@ -208,23 +210,45 @@ pub fn take_lock(
                     ),
                     "rerun with --force to break it".to_owned(),
                 ),
-                None if holder.operation == "manual" => (
+                None if holder.is_freeze() => (
                     format!(
-                        "environment {environment} is frozen by {}",
-                        holder.describe()
+                        "environment {environment} is frozen by {}{}",
+                        holder.describe(),
+                        if forced {
+                            " (--force never lifts a freeze)"
+                        } else {
+                            ""
+                        }
                     ),
-                    format!("release it with `deploy lock release --environment {environment}`"),
+                    format!(
+                        "release it with `deploy lock release --environment {environment}`, or go through it with --break-freeze"
+                    ),
                 ),
                 None => (
                     format!(
-                        "environment {environment} is locked by {}",
-                        holder.describe()
+                        "environment {environment} is locked by {}{}",
+                        holder.describe(),
+                        if forced {
+                            " — a live lock, which --force does not break"
+                        } else {
+                            ""
+                        }
                     ),
-                    "wait for it, or queue behind it with --lock-wait 10m".to_owned(),
+                    format!(
+                        "wait for it, or queue behind it with --lock-wait 10m; it turns stale (and --force breaks it) at {stale_at}, when its TTL passes, or as soon as its process is gone on its own machine"
+                    ),
                 ),
             };
             Err((Exit::Unsafe, cause, Some(help)))
         }
+        Err(e @ LockError::Unexpected { .. }) => Err((
+            Exit::Unsafe,
+            e.to_string(),
+            Some(
+                "no run leaves the lock path like this: if no deploy or rollback is running, remove it by hand and run again"
+                    .to_owned(),
+            ),
+        )),
         Err(LockError::Run(Error::Cancelled)) => Err((
             Exit::No,
             "cancelled while waiting for the lock".into(),
@@ -527,7 +551,7 @@ pub fn deploy(run: &Run, parts: &Parts, request: &Request) -> Outcome {
     };
     let holder = Holder::this_process(&id, "deploy", Some(&request.version), None);
     let locked = run.step(&format!("lock {}", env.name), || {
-        take_lock(run, parts, &holder, request.lock_wait, request.force)
+        take_lock(run, parts, &holder, request.lock_wait, request.breaking)
             .map_err(|(exit, cause, help)| Error::BadInput(Failure { exit, cause, help }))
     });
     if let Err(e) = locked {
@@ -546,12 +570,9 @@ pub fn deploy(run: &Run, parts: &Parts, request: &Request) -> Outcome {
         };
         return finish(doc, status, exit, help);
     }
-    let release = || {
-        if let Err(e) = parts.lock.remove(run, Some(&id)) {
-            run.ui
-                .warn(&format!("could not release the lock of {}: {e}", env.name));
-        }
-    };
+    // Released on every way out, a panic unwinding included.
+    let guard = parts.lock.guard(run, &id);
+    let release = || guard.release();
     let prepared = (|| -> Result<(Ledger, Option<Routing>, Option<Active>), Error> {
         let mut ledger = parts.ledger.load(run)?;
         for e in ledger.mark_interrupted() {

@@ -1,9 +1,19 @@
-//! One deploy or rollback per environment: `mkdir STATE_DIR/lock` on the primary host is
-//! atomic (as Kamal does), and `holder.json` inside records who holds it (actor, pid,
-//! machine, time, version, run URL). A lock is stale when its holder's process is gone on
-//! this same machine, or when it is older than the TTL; `--force` breaks a stale lock (or
-//! one held from another machine), printing the holder, never one whose process is alive
-//! here. A manual freeze (`deploy lock acquire -m reason`) holds until released.
+//! One deploy or rollback per environment, held like a lease (Kamal's `mkdir` lock, with
+//! the staleness rule of a Kubernetes Lease): `mkdir STATE_DIR/lock` on the primary host
+//! is atomic, and `holder.json` inside records who holds it (actor, pid, machine, time,
+//! version, run URL).
+//!
+//! - A lock is **stale** only when its TTL has passed, or when its holder is provably gone:
+//!   it runs on this same machine and its process is dead. A lock held from another machine
+//!   within its TTL is live, whatever `--force` says.
+//! - `--force` breaks a stale lock and says whose it was; it never breaks a live one.
+//! - A manual freeze (`deploy lock acquire -m reason`) is never stale: it is lifted by
+//!   `deploy lock release`, or broken by an explicit `--break-freeze`, which names it.
+//! - Anything unexpected at the lock path (a file, a symbolic link, no permission) is an
+//!   error naming the host and path, never a retry.
+//!
+//! Every wait here is bounded: `--lock-wait` behind a live holder, and each command on the
+//! primary host by [`TIMEOUT`].
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -14,7 +24,13 @@ use serde::{Deserialize, Serialize};
 use crate::run::{Error, Mode, Result, Run};
 use crate::shell::{Target, quote};
 
-const TIMEOUT: Duration = Duration::from_secs(60);
+/// The bound of each command that reads, takes or releases the lock.
+pub const TIMEOUT: Duration = Duration::from_secs(60);
+/// How often a run waiting behind a live holder looks again.
+const POLL: Duration = Duration::from_millis(500);
+/// How many times one acquire breaks a stale lock that comes back (another run taking and
+/// losing it in between) before giving up.
+const MAX_BREAKS: u32 = 3;
 
 /// Who holds a lock.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +82,12 @@ impl Holder {
 
     /// One line: `deploy of v2 by alice (pid 42 on runner-1) since … — run URL`.
     pub fn describe(&self) -> String {
+        if self.operation == UNKNOWN {
+            return format!(
+                "an unknown holder (holder.json is missing or unreadable) since {}",
+                self.since
+            );
+        }
         let mut text = match (&self.version, self.operation.as_str()) {
             (_, "manual") => format!("a manual freeze by {}", self.actor),
             (Some(v), op) => format!("{op} of {v} by {}", self.actor),
@@ -85,12 +107,18 @@ impl Holder {
         text
     }
 
-    /// Why the lock is stale, if it is. Manual freezes are never stale.
+    /// Whether this is a manual freeze (`deploy lock acquire`).
+    pub fn is_freeze(&self) -> bool {
+        self.operation == "manual"
+    }
+
+    /// Why the lock is stale, if it is: its TTL has passed, or it is held on this machine by
+    /// a process that is gone. Manual freezes are never stale.
     pub fn stale_reason(&self, ttl: Duration) -> Option<String> {
-        if self.operation == "manual" {
+        if self.is_freeze() {
             return None;
         }
-        if self.machine == machine() && !pid_alive(self.pid) {
+        if self.pid != 0 && self.machine == machine() && !pid_alive(self.pid) {
             return Some(format!("process {} is gone on {}", self.pid, self.machine));
         }
         let age = epoch().saturating_sub(self.since_epoch);
@@ -101,6 +129,11 @@ impl Holder {
                 ttl.as_secs()
             )
         })
+    }
+
+    /// When a live lock turns stale by its TTL (RFC 3339), for messages.
+    pub fn stale_at(&self, ttl: Duration) -> String {
+        rfc3339(self.since_epoch.saturating_add(ttl.as_secs()))
     }
 
     /// Whether the holder is a live process on this machine.
@@ -156,6 +189,20 @@ pub fn machine() -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
+/// The operation of a holder whose `holder.json` is missing or unreadable.
+const UNKNOWN: &str = "unknown";
+
+fn rfc3339(epoch: u64) -> String {
+    i64::try_from(epoch)
+        .ok()
+        .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| format!("{epoch} (seconds since the epoch)"))
+}
+
 fn epoch() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -176,7 +223,7 @@ fn pid_alive(pid: u32) -> bool {
 /// Why the lock could not be taken.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
-    /// Someone live holds it (exit 3).
+    /// Someone holds it: a live run, a freeze, or a stale lock without `--force` (exit 3).
     #[error("environment {environment} is locked by {holder}", holder = .holder.describe())]
     Held {
         /// Environment.
@@ -185,10 +232,81 @@ pub enum LockError {
         holder: Box<Holder>,
         /// Stale, and why (then `--force` breaks it).
         stale: Option<String>,
+        /// When the lock turns stale by its TTL (RFC 3339; live locks).
+        stale_at: String,
+        /// Whether `--force` was given (and refused: the lock is live or a freeze).
+        forced: bool,
+    },
+    /// The lock path is in a state no run leaves (a file, a link, no permission): a person
+    /// must look (exit 3).
+    #[error("the lock {path} on {host} {why}")]
+    Unexpected {
+        /// Host holding the lock.
+        host: String,
+        /// The lock path.
+        path: String,
+        /// What is wrong with it.
+        why: String,
     },
     /// Reading or writing the lock failed.
     #[error(transparent)]
     Run(#[from] Error),
+}
+
+/// What an acquire may break.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Breaking {
+    /// `--force`: break a stale lock (never a live one, never a freeze).
+    pub stale: bool,
+    /// `--break-freeze`: break a manual freeze, naming it.
+    pub freeze: bool,
+}
+
+/// A taken lock: [`Guard::release`] releases it (once); dropping the guard releases it
+/// too, so a panic that unwinds never leaves the lock behind.
+pub struct Guard<'a> {
+    lock: &'a Lock,
+    run: &'a Run,
+    id: String,
+    released: std::cell::Cell<bool>,
+}
+
+impl std::fmt::Debug for Guard<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guard")
+            .field("id", &self.id)
+            .field("released", &self.released.get())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Guard<'_> {
+    /// Releases the lock if this run still holds it; a failure is a warning (the lock
+    /// then stays until it is stale or released by hand).
+    pub fn release(&self) {
+        if self.released.replace(true) {
+            return;
+        }
+        if let Err(e) = self.lock.remove(self.run, Some(&self.id)) {
+            self.run.ui.warn(&format!(
+                "could not release the lock of {}: {e}",
+                self.lock.environment
+            ));
+        }
+    }
+}
+
+impl Drop for Guard<'_> {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+/// What the lock path holds.
+enum Found {
+    Acquired,
+    Held(Holder),
+    Unexpected(String),
 }
 
 /// The lock directory on the primary host.
@@ -219,48 +337,101 @@ impl Lock {
         }
     }
 
-    /// The holder, if the lock is held.
+    /// The lock path, for messages.
+    pub fn path(&self) -> &str {
+        &self.dir
+    }
+
+    /// Shell that reports an unexpected state of `$d` (exit 0 with `unexpected WHY`).
+    fn unexpected_check() -> &'static str {
+        "if [ -L \"$d\" ]; then echo 'unexpected is a symbolic link, not the directory a run creates'; exit 0; fi; \
+         if [ -e \"$d\" ] && [ ! -d \"$d\" ]; then echo 'unexpected is a file, not the directory a run creates'; exit 0; fi"
+    }
+
+    /// Shell that prints `held`, the directory's age source (mtime) and `holder.json`.
+    fn held_report() -> &'static str {
+        "echo held; stat -c %Y \"$d\" 2>/dev/null || date +%s; cat \"$d/holder.json\" 2>/dev/null; exit 0"
+    }
+
+    fn parse(stdout: &str) -> Option<Found> {
+        let mut lines = stdout.splitn(3, '\n');
+        match lines.next()?.trim() {
+            "acquired" => Some(Found::Acquired),
+            "held" => {
+                let mtime = lines.next().and_then(|l| l.trim().parse::<u64>().ok());
+                let json = lines.next().unwrap_or_default().trim();
+                Some(Found::Held(serde_json::from_str(json).unwrap_or_else(
+                    |_| {
+                        let since_epoch = mtime.unwrap_or_else(epoch);
+                        Holder {
+                            id: String::new(),
+                            operation: UNKNOWN.into(),
+                            actor: "unknown".into(),
+                            pid: 0,
+                            machine: "unknown".into(),
+                            since: rfc3339(since_epoch),
+                            since_epoch,
+                            version: None,
+                            run_url: None,
+                            message: None,
+                        }
+                    },
+                )))
+            }
+            other => other
+                .strip_prefix("unexpected ")
+                .map(|why| Found::Unexpected(why.to_owned())),
+        }
+    }
+
+    fn unexpected(&self, why: impl Into<String>) -> LockError {
+        LockError::Unexpected {
+            host: self.target.name().to_owned(),
+            path: self.dir.clone(),
+            why: why.into(),
+        }
+    }
+
+    /// The holder, if the lock is held. An unexpected state of the lock path (a file, a
+    /// link) is an error naming the path.
     pub fn holder(&self, run: &Run) -> Result<Option<Holder>> {
         let script = format!(
-            "if [ -d {d} ]; then echo held; cat {d}/holder.json 2>/dev/null; fi",
-            d = quote(&self.dir)
+            "d={}; {}; if [ -d \"$d\" ]; then {}; fi",
+            quote(&self.dir),
+            Self::unexpected_check(),
+            Self::held_report()
         );
         let out = run.exec(&*self.target, &script, None, TIMEOUT, Mode::Read)?;
         if !out.success() {
             return Err(Error::failed(format!(
-                "cannot read the lock on {}: {}",
+                "cannot read the lock {} on {}: {}",
+                self.dir,
                 self.target.name(),
                 out.combined()
             )));
         }
-        let Some(rest) = out
-            .stdout
-            .strip_prefix("held\n")
-            .or(out.stdout.strip_prefix("held"))
-        else {
-            return Ok(None);
-        };
-        Ok(Some(serde_json::from_str(rest.trim()).unwrap_or_else(
-            |_| Holder {
-                id: String::new(),
-                operation: "unknown".into(),
-                actor: "unknown (holder.json unreadable; being written?)".into(),
-                pid: 0,
-                machine: "unknown".into(),
-                since: "unknown".into(),
-                since_epoch: epoch(),
-                version: None,
-                run_url: None,
-                message: None,
-            },
-        )))
+        match Self::parse(&out.stdout) {
+            Some(Found::Held(h)) => Ok(Some(h)),
+            Some(Found::Unexpected(why)) => Err(Error::failed(self.unexpected(why).to_string())),
+            Some(Found::Acquired) | None => Ok(None),
+        }
     }
 
-    fn try_take(&self, run: &Run, holder: &Holder) -> Result<bool> {
+    /// One attempt: `mkdir`, else what is there.
+    fn try_take(&self, run: &Run, holder: &Holder) -> std::result::Result<Found, LockError> {
         let json = serde_json::to_string(holder).unwrap_or_default();
-        let d = quote(&self.dir);
         let script = format!(
-            "mkdir -p \"$(dirname {d})\" && if mkdir {d} 2>/dev/null; then cat > {d}/holder.json && echo acquired; fi"
+            "d={d}; {check}; \
+             if ! err=$(mkdir -p \"$(dirname \"$d\")\" 2>&1); then echo \"unexpected cannot be created: $err\"; exit 0; fi; \
+             if mkdir \"$d\" 2>/dev/null; then \
+               if cat > \"$d/holder.json\"; then echo acquired; else rm -rf \"$d\"; echo 'unexpected could not record its holder (holder.json)'; fi; exit 0; \
+             fi; \
+             {check}; \
+             if [ -d \"$d\" ]; then {held}; fi; \
+             echo \"unexpected cannot be created: $(mkdir \"$d\" 2>&1)\"",
+            d = quote(&self.dir),
+            check = Self::unexpected_check(),
+            held = Self::held_report()
         );
         let out = run.exec(
             &*self.target,
@@ -270,13 +441,19 @@ impl Lock {
             Mode::Cleanup,
         )?;
         if !out.success() {
-            return Err(Error::failed(format!(
-                "cannot take the lock on {}: {}",
+            return Err(LockError::Run(Error::failed(format!(
+                "cannot take the lock {} on {}: {}",
+                self.dir,
                 self.target.name(),
                 out.combined()
-            )));
+            ))));
         }
-        Ok(out.stdout.trim() == "acquired")
+        Self::parse(&out.stdout).ok_or_else(|| {
+            self.unexpected(format!(
+                "answered {:?} to the attempt to take it",
+                out.combined()
+            ))
+        })
     }
 
     /// Removes the lock if `id` still holds it (`None`: whoever holds it).
@@ -300,14 +477,26 @@ impl Lock {
         Ok(())
     }
 
-    /// Takes the lock for `holder`, waiting up to `wait` behind a live holder. With
-    /// `force`, breaks a stale lock or one held from another machine, printing the holder.
+    /// A guard that releases the lock held by run `id` when dropped, also when a panic
+    /// unwinds through the run.
+    pub fn guard<'a>(&'a self, run: &'a Run, id: &str) -> Guard<'a> {
+        Guard {
+            lock: self,
+            run,
+            id: id.to_owned(),
+            released: std::cell::Cell::new(false),
+        }
+    }
+
+    /// Takes the lock for `holder`, waiting up to `wait` behind a live holder. `breaking`
+    /// says what may be broken: a stale lock (`--force`) or a freeze (`--break-freeze`),
+    /// each announced with its holder. A live lock is never broken.
     pub fn acquire(
         &self,
         run: &Run,
         holder: &Holder,
         wait: Duration,
-        force: bool,
+        breaking: Breaking,
     ) -> std::result::Result<(), LockError> {
         if run.dry_run {
             match self.holder(run)? {
@@ -324,35 +513,47 @@ impl Lock {
         }
         let deadline = Instant::now() + wait;
         let mut announced = false;
+        let mut breaks = 0;
         loop {
-            if self.try_take(run, holder)? {
-                return Ok(());
-            }
-            let Some(current) = self.holder(run)? else {
-                continue;
+            let current = match self.try_take(run, holder)? {
+                Found::Acquired => return Ok(()),
+                Found::Unexpected(why) => return Err(self.unexpected(why)),
+                Found::Held(current) => current,
             };
             let stale = current.stale_reason(self.ttl);
-            if force && !current.alive_here() {
-                run.ui.warn(&format!(
-                    "breaking the lock of {}: held by {}{}",
-                    self.environment,
-                    current.describe(),
-                    stale
-                        .as_ref()
-                        .map(|s| format!(" (stale: {s})"))
-                        .unwrap_or_default()
-                ));
+            let breakable = if current.is_freeze() {
+                breaking.freeze
+            } else {
+                breaking.stale && stale.is_some()
+            };
+            if breakable && breaks < MAX_BREAKS {
+                breaks += 1;
+                let what = if current.is_freeze() {
+                    format!(
+                        "--break-freeze: breaking the freeze of {}: {}",
+                        self.environment,
+                        current.describe()
+                    )
+                } else {
+                    format!(
+                        "breaking the lock of {}: held by {} (stale: {})",
+                        self.environment,
+                        current.describe(),
+                        stale.as_deref().unwrap_or_default()
+                    )
+                };
+                run.ui.warn(&what);
                 self.remove(run, (!current.id.is_empty()).then_some(current.id.as_str()))?;
-                if current.id.is_empty() {
-                    self.remove(run, None)?;
-                }
                 continue;
             }
-            if stale.is_some() || current.operation == "manual" || Instant::now() >= deadline {
+            let live = !current.is_freeze() && stale.is_none();
+            if !live || Instant::now() >= deadline {
                 return Err(LockError::Held {
                     environment: self.environment.clone(),
+                    stale_at: current.stale_at(self.ttl),
                     holder: Box::new(current),
                     stale,
+                    forced: breaking.stale,
                 });
             }
             if !announced {
@@ -364,9 +565,10 @@ impl Lock {
                 ));
                 announced = true;
             }
-            if !run.cancel.sleep(
-                Duration::from_millis(500).min(deadline.saturating_duration_since(Instant::now())),
-            ) {
+            if !run
+                .cancel
+                .sleep(POLL.min(deadline.saturating_duration_since(Instant::now())))
+            {
                 return Err(LockError::Run(Error::Cancelled));
             }
         }
@@ -377,6 +579,19 @@ impl Lock {
 mod tests {
     use super::*;
     use crate::cancel::Cancel;
+
+    const NONE: Breaking = Breaking {
+        stale: false,
+        freeze: false,
+    };
+    const FORCE: Breaking = Breaking {
+        stale: true,
+        freeze: false,
+    };
+    const BREAK_FREEZE: Breaking = Breaking {
+        stale: false,
+        freeze: true,
+    };
 
     fn setup() -> (tempfile::TempDir, Lock, Run) {
         let dir = tempfile::tempdir().unwrap();
@@ -394,14 +609,14 @@ mod tests {
     fn second_holder_is_refused_with_the_first_named() {
         let (_dir, lock, run) = setup();
         let first = Holder::this_process("run-1", "deploy", Some("v1"), None);
-        lock.acquire(&run, &first, Duration::ZERO, false).unwrap();
+        lock.acquire(&run, &first, Duration::ZERO, NONE).unwrap();
         let second = Holder::this_process("run-2", "deploy", Some("v2"), None);
         let err = lock
-            .acquire(&run, &second, Duration::from_millis(600), false)
+            .acquire(&run, &second, Duration::from_millis(600), NONE)
             .unwrap_err();
         assert!(err.to_string().contains("deploy of v1"), "{err}");
         lock.remove(&run, Some("run-1")).unwrap();
-        lock.acquire(&run, &second, Duration::ZERO, false).unwrap();
+        lock.acquire(&run, &second, Duration::ZERO, NONE).unwrap();
         assert_eq!(lock.holder(&run).unwrap().unwrap().id, "run-2");
     }
 
@@ -410,18 +625,18 @@ mod tests {
         let (_dir, lock, run) = setup();
         let mut dead = Holder::this_process("dead", "deploy", Some("v1"), None);
         dead.pid = 999_999_999;
-        lock.acquire(&run, &dead, Duration::ZERO, false).unwrap();
+        lock.acquire(&run, &dead, Duration::ZERO, NONE).unwrap();
         let me = Holder::this_process("me", "deploy", Some("v2"), None);
-        match lock.acquire(&run, &me, Duration::from_secs(5), false) {
+        match lock.acquire(&run, &me, Duration::from_secs(5), NONE) {
             Err(LockError::Held {
                 stale: Some(why), ..
             }) => assert!(why.contains("gone"), "{why}"),
             other => panic!("expected a stale lock, got {other:?}"),
         }
-        lock.acquire(&run, &me, Duration::ZERO, true).unwrap();
+        lock.acquire(&run, &me, Duration::ZERO, FORCE).unwrap();
         let other = Holder::this_process("other", "deploy", Some("v3"), None);
         assert!(
-            lock.acquire(&run, &other, Duration::ZERO, true).is_err(),
+            lock.acquire(&run, &other, Duration::ZERO, FORCE).is_err(),
             "a live holder here is never broken"
         );
     }
@@ -448,12 +663,124 @@ mod tests {
             &run,
             &Holder::this_process("a", "manual", None, Some("freeze")),
             Duration::ZERO,
-            false,
+            NONE,
         )
         .unwrap();
         lock.remove(&run, Some("b")).unwrap();
         assert!(lock.holder(&run).unwrap().is_some());
         lock.remove(&run, None).unwrap();
         assert!(lock.holder(&run).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_file_at_the_lock_path_is_an_error_naming_the_path_not_a_spin() {
+        let (dir, lock, run) = setup();
+        std::fs::create_dir_all(dir.path().join("staging")).unwrap();
+        std::fs::write(dir.path().join("staging/lock"), "stray").unwrap();
+        let me = Holder::this_process("me", "deploy", Some("v1"), None);
+        for breaking in [NONE, FORCE, BREAK_FREEZE] {
+            match lock.acquire(&run, &me, Duration::from_secs(1), breaking) {
+                Err(e @ LockError::Unexpected { .. }) => {
+                    let text = e.to_string();
+                    assert!(text.contains(lock.path()), "{text}");
+                    assert!(text.contains("is a file"), "{text}");
+                }
+                other => panic!("expected an unexpected lock path, got {other:?}"),
+            }
+        }
+        let err = lock.holder(&run).unwrap_err().to_string();
+        assert!(err.contains("is a file"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("staging/lock")).unwrap(),
+            "stray",
+            "the file is left for a person to look at"
+        );
+    }
+
+    #[test]
+    fn a_lock_directory_that_cannot_be_created_is_an_error_naming_the_path() {
+        let (dir, lock, run) = setup();
+        // The state directory itself is a file: mkdir -p fails.
+        std::fs::write(dir.path().join("staging"), "not a directory").unwrap();
+        let me = Holder::this_process("me", "deploy", Some("v1"), None);
+        match lock.acquire(&run, &me, Duration::from_secs(1), NONE) {
+            Err(e @ LockError::Unexpected { .. }) => {
+                assert!(e.to_string().contains("cannot be created"), "{e}");
+            }
+            other => panic!("expected an unexpected lock path, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn force_never_breaks_a_live_lock_from_another_machine_until_its_ttl_passes() {
+        let (_dir, lock, run) = setup();
+        let mut foreign = Holder::this_process("runner-2", "deploy", Some("v1"), None);
+        foreign.machine = "another-runner".into();
+        foreign.pid = 999_999_999;
+        lock.acquire(&run, &foreign, Duration::ZERO, NONE).unwrap();
+        let me = Holder::this_process("me", "deploy", Some("v2"), None);
+        match lock.acquire(&run, &me, Duration::ZERO, FORCE) {
+            Err(LockError::Held {
+                stale: None,
+                forced: true,
+                holder,
+                ..
+            }) => assert_eq!(holder.machine, "another-runner"),
+            other => panic!("a live foreign lock must hold, got {other:?}"),
+        }
+        assert_eq!(lock.holder(&run).unwrap().unwrap().id, "runner-2");
+        // Two hours later (TTL 1h) it is stale, and --force breaks it.
+        lock.remove(&run, None).unwrap();
+        foreign.since_epoch -= 7200;
+        lock.acquire(&run, &foreign, Duration::ZERO, NONE).unwrap();
+        match lock.acquire(&run, &me, Duration::ZERO, NONE) {
+            Err(LockError::Held {
+                stale: Some(why), ..
+            }) => assert!(why.contains("older than the lock TTL"), "{why}"),
+            other => panic!("expected a stale lock, got {other:?}"),
+        }
+        lock.acquire(&run, &me, Duration::ZERO, FORCE).unwrap();
+        assert_eq!(lock.holder(&run).unwrap().unwrap().id, "me");
+    }
+
+    #[test]
+    fn a_freeze_is_never_stale_force_leaves_it_and_break_freeze_breaks_it() {
+        let (_dir, lock, run) = setup();
+        let mut freeze = Holder::this_process("freeze", "manual", None, Some("Black Friday"));
+        freeze.since_epoch -= 30 * 24 * 3600;
+        freeze.pid = 999_999_999;
+        lock.acquire(&run, &freeze, Duration::ZERO, NONE).unwrap();
+        let me = Holder::this_process("me", "deploy", Some("v2"), None);
+        match lock.acquire(&run, &me, Duration::from_secs(30), FORCE) {
+            Err(LockError::Held {
+                stale: None,
+                holder,
+                ..
+            }) => assert!(holder.is_freeze()),
+            other => panic!("a freeze must hold against --force, got {other:?}"),
+        }
+        lock.acquire(&run, &me, Duration::ZERO, BREAK_FREEZE)
+            .unwrap();
+        assert_eq!(lock.holder(&run).unwrap().unwrap().id, "me");
+    }
+
+    #[test]
+    fn a_lock_without_holder_json_ages_by_its_directory_and_force_breaks_it_past_the_ttl() {
+        let (dir, lock, run) = setup();
+        let path = dir.path().join("staging/lock");
+        std::fs::create_dir_all(&path).unwrap();
+        let me = Holder::this_process("me", "deploy", Some("v2"), None);
+        match lock.acquire(&run, &me, Duration::ZERO, FORCE) {
+            Err(LockError::Held { stale: None, .. }) => {}
+            other => panic!("a fresh lock without holder is live, got {other:?}"),
+        }
+        let touched = std::process::Command::new("touch")
+            .args(["-d", "2 hours ago"])
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(touched.success());
+        lock.acquire(&run, &me, Duration::ZERO, FORCE).unwrap();
+        assert_eq!(lock.holder(&run).unwrap().unwrap().id, "me");
     }
 }

@@ -1,7 +1,13 @@
-//! A rollback end to end, producing the `slipway.rollback/v1` document. The target is the
-//! previous good version in the ledger, or a named one. When the standby slot still runs
-//! it (blue-green keeps the previous slot by default), the fast path re-routes to it in
-//! one router change, after a health check unless forced; otherwise the version is
+//! A rollback end to end, producing the `slipway.rollback/v1` document.
+//!
+//! The order matters: a [`Session`] takes the environment's lock first (queueing with
+//! `--lock-wait` behind a running deploy), then reads the ledger and the routing and plans
+//! under the lock, so the plan a person confirms is the one that runs: nothing can change
+//! the environment between the plan and the rollback.
+//!
+//! The target is the previous good version in the ledger, or a named one. When the standby
+//! slot still runs it (blue-green keeps the previous slot by default), the fast path
+//! re-routes to it in one router change, after a health check; otherwise the version is
 //! redeployed with the environment's strategy. `emergency` redeploys without health
 //! checks, smoke tests or validation window. Database and config changes are never
 //! reverted, and the document says so.
@@ -14,7 +20,7 @@ use slipway_kit::{Exit, Failure};
 use crate::check::Health;
 use crate::deploy::{self, Parts};
 use crate::ledger::{self, Active, Entry, Ledger, Status};
-use crate::lock::Holder;
+use crate::lock::{Breaking, Guard, Holder};
 use crate::platform::Platform as _;
 use crate::router::Routing;
 use crate::run::{Error, Mode, Run, StepRecord};
@@ -31,8 +37,8 @@ pub const NOT_REVERTED: &str = "database migrations and configuration changes ar
 pub struct Request {
     /// Target version (default: the previous good one).
     pub version: Option<String>,
-    /// Break a stale lock; skip the standby health check.
-    pub force: bool,
+    /// What the lock acquire may break (`--force`: a stale lock; `--break-freeze`: a freeze).
+    pub breaking: Breaking,
     /// Redeploy directly without checks.
     pub emergency: bool,
     /// Why, recorded in the ledger.
@@ -56,7 +62,7 @@ pub struct Document {
     pub to: Option<String>,
     /// Why.
     pub reason: Option<String>,
-    /// `succeeded`, `rolled-back` (the rollback itself failed and the version it started from serves again), `failed`, `locked`, `cancelled`, `planned`.
+    /// `succeeded`, `rolled-back` (the rollback itself failed and the version it started from serves again), `failed`, `locked`, `cancelled`, `refused` (nothing to roll back to, or not confirmed), `planned`.
     pub status: String,
     /// `fast-path`, `redeploy` or `emergency`.
     pub method: Option<String>,
@@ -91,7 +97,7 @@ pub struct Outcome {
     pub help: Option<String>,
 }
 
-/// What the rollback will do, decided before asking for confirmation.
+/// What the rollback will do, decided under the lock.
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// Serving now.
@@ -100,6 +106,10 @@ pub struct Plan {
     pub to: String,
     /// Whether the standby slot still runs it.
     pub fast_path_slot: Option<String>,
+    /// The ledger as read under the lock (interrupted runs marked).
+    pub ledger: Ledger,
+    /// The routing as read under the lock.
+    pub routing: Option<Routing>,
 }
 
 impl Plan {
@@ -124,219 +134,327 @@ pub fn versions(run: &Run, parts: &Parts) -> Result<(Ledger, Vec<Entry>), Error>
     Ok((ledger, list))
 }
 
-/// Decides the target and method.
-pub fn plan(run: &Run, parts: &Parts, request: &Request) -> Result<Plan, Failure> {
-    let ledger = parts
-        .ledger
-        .load(run)
-        .map_err(|e| Failure::no(e.to_string()))?;
-    let (_, from) = parts
-        .serving(run, &ledger)
-        .map_err(|e| Failure::no(e.to_string()))?;
-    let to = match &request.version {
-        Some(v) => {
-            crate::config::check_version(v)?;
-            v.clone()
-        }
-        None => ledger
-            .previous_good()
-            .map(|e| e.version.clone())
-            .ok_or_else(|| {
-                Failure::bad_input(format!(
-                    "no previous good version of {} in the ledger ({} on {})",
-                    parts.env.name,
-                    parts.ledger.path(),
-                    parts.platform.hosts()[0]
-                ))
-                .help("name one with --version, or see --list-versions")
-            })?,
-    };
-    let fast_path_slot = from.as_ref().and_then(|a| {
-        let standby = parts.env.other_slot(&a.slot);
-        (request.fast_path && !request.emergency && ledger.slots.get(standby) == Some(&to))
-            .then(|| standby.to_owned())
-    });
-    Ok(Plan {
-        from,
-        to,
-        fast_path_slot,
-    })
+/// A rollback that holds the environment's lock: [`Session::begin`] takes it,
+/// [`Session::plan`] reads and plans under it, [`Session::execute`] runs the plan and
+/// releases it. Dropping a session (a refusal, a "no" at the prompt, a panic) releases it.
+pub struct Session<'a> {
+    run: &'a Run,
+    parts: &'a Parts,
+    request: &'a Request,
+    id: String,
+    started: Instant,
+    started_at: String,
+    guard: Guard<'a>,
 }
 
-/// Runs a rollback of `parts`' environment along `plan`.
-pub fn rollback(run: &Run, parts: &Parts, request: &Request, plan: &Plan) -> Outcome {
-    let started = Instant::now();
-    let id = deploy::run_id();
-    let env = &parts.env;
-    let reason = request
-        .reason
-        .clone()
-        .or_else(|| Some("manual rollback".to_owned()));
-    let mut doc = Document {
+impl std::fmt::Debug for Session<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+fn document(env: &str, request: &Request, run: &Run, started_at: &str) -> Document {
+    Document {
         schema: SCHEMA,
-        environment: env.name.clone(),
-        from: plan.from.as_ref().map(|a| a.version.clone()),
-        to: Some(plan.to.clone()),
-        reason: reason.clone(),
+        environment: env.to_owned(),
+        from: None,
+        to: request.version.clone(),
+        reason: Some(reason(request)),
         status: String::new(),
         method: None,
         slot: None,
         dry_run: run.dry_run,
-        started_at: ledger::now(),
+        started_at: started_at.to_owned(),
         finished_at: String::new(),
         duration_ms: 0,
         steps: Vec::new(),
         warnings: vec![NOT_REVERTED.to_owned()],
         error: None,
         state: None,
-    };
-    run.ui.warn(NOT_REVERTED);
-    let finish = |mut doc: Document, status: &str, exit: Exit, help: Option<String>| {
-        doc.status = if run.dry_run && exit == Exit::Success {
-            "planned".to_owned()
-        } else {
-            status.to_owned()
-        };
-        doc.finished_at = ledger::now();
-        doc.duration_ms = started.elapsed().as_millis() as u64;
-        doc.steps = run.steps();
-        Outcome {
-            document: doc,
-            exit,
-            help,
-        }
-    };
-    let holder = Holder::this_process(&id, "rollback", Some(&plan.to), reason.as_deref());
-    let locked = run.step(&format!("lock {}", env.name), || {
-        deploy::take_lock(run, parts, &holder, request.lock_wait, request.force)
-            .map_err(|(exit, cause, help)| Error::BadInput(Failure { exit, cause, help }))
-    });
-    if let Err(e) = locked {
-        let (exit, help, cause) = match e {
-            Error::BadInput(f) => (f.exit, f.help, f.cause),
-            other => (Exit::No, None, other.to_string()),
-        };
-        doc.error = Some(cause);
-        let status = if exit == Exit::Unsafe {
-            "locked"
-        } else {
-            "cancelled"
-        };
-        return finish(doc, status, exit, help);
     }
-    let release = || {
-        if let Err(e) = parts.lock.remove(run, Some(&id)) {
-            run.ui
-                .warn(&format!("could not release the lock of {}: {e}", env.name));
-        }
+}
+
+fn reason(request: &Request) -> String {
+    request
+        .reason
+        .clone()
+        .unwrap_or_else(|| "manual rollback".to_owned())
+}
+
+fn finish(
+    run: &Run,
+    started: Instant,
+    mut doc: Document,
+    status: &str,
+    exit: Exit,
+    help: Option<String>,
+) -> Outcome {
+    doc.status = if run.dry_run && exit == Exit::Success {
+        "planned".to_owned()
+    } else {
+        status.to_owned()
     };
-    let loaded = parts.ledger.load(run).and_then(|mut l| {
-        for e in l.mark_interrupted() {
-            if let Err(err) = parts.ledger.append_archive(run, &e) {
-                run.ui
-                    .warn(&format!("could not append to the deploy history: {err}"));
+    doc.finished_at = ledger::now();
+    doc.duration_ms = started.elapsed().as_millis() as u64;
+    doc.steps = run.steps();
+    Outcome {
+        document: doc,
+        exit,
+        help,
+    }
+}
+
+impl<'a> Session<'a> {
+    /// Takes the lock of `parts`' environment (waiting up to `request.lock_wait`). A held
+    /// lock is an outcome with status `locked` (exit 3); a signal while waiting, `cancelled`.
+    pub fn begin(
+        run: &'a Run,
+        parts: &'a Parts,
+        request: &'a Request,
+    ) -> Result<Self, Box<Outcome>> {
+        let started = Instant::now();
+        let started_at = ledger::now();
+        let id = deploy::run_id();
+        let env = &parts.env;
+        let holder = Holder::this_process(
+            &id,
+            "rollback",
+            request.version.as_deref(),
+            Some(&reason(request)),
+        );
+        let locked = run.step(&format!("lock {}", env.name), || {
+            deploy::take_lock(run, parts, &holder, request.lock_wait, request.breaking)
+                .map_err(|(exit, cause, help)| Error::BadInput(Failure { exit, cause, help }))
+        });
+        if let Err(e) = locked {
+            let (exit, help, cause) = match e {
+                Error::BadInput(f) => (f.exit, f.help, f.cause),
+                other => (Exit::No, None, other.to_string()),
+            };
+            let mut doc = document(&env.name, request, run, &started_at);
+            doc.error = Some(cause);
+            let status = if exit == Exit::Unsafe {
+                "locked"
+            } else {
+                "cancelled"
+            };
+            return Err(Box::new(finish(run, started, doc, status, exit, help)));
+        }
+        Ok(Self {
+            run,
+            parts,
+            request,
+            guard: parts.lock.guard(run, &id),
+            id,
+            started,
+            started_at,
+        })
+    }
+
+    /// Reads the ledger and the routing under the lock and decides the target and method.
+    /// A target that is no token (a hand-edited ledger) is refused, naming the ledger.
+    pub fn plan(&self) -> Result<Plan, Failure> {
+        let (run, parts, request) = (self.run, self.parts, self.request);
+        let mut ledger = parts
+            .ledger
+            .load(run)
+            .map_err(|e| Failure::no(e.to_string()))?;
+        for e in ledger.mark_interrupted() {
+            run.ui.warn(&format!(
+                "the {} of {} started {} by {} was interrupted (its process died)",
+                e.kind, e.version, e.started_at, e.actor
+            ));
+        }
+        let (routing, from) = parts
+            .serving(run, &ledger)
+            .map_err(|e| Failure::no(e.to_string()))?;
+        let to = if let Some(v) = &request.version {
+            crate::config::check_version(v)?;
+            v.clone()
+        } else {
+            let v = ledger
+                .previous_good()
+                .map(|e| e.version.clone())
+                .ok_or_else(|| {
+                    Failure::bad_input(format!(
+                        "no previous good version of {} in the ledger ({} on {})",
+                        parts.env.name,
+                        parts.ledger.path(),
+                        parts.platform.hosts()[0]
+                    ))
+                    .help("name one with --version, or see --list-versions")
+                })?;
+            crate::config::check_token(
+                &format!("the ledger {}: version", parts.ledger.path()),
+                &v,
+                crate::template::TokenKind::Version,
+            )?;
+            v
+        };
+        let fast_path_slot = from.as_ref().and_then(|a| {
+            let standby = parts.env.other_slot(&a.slot);
+            (request.fast_path && !request.emergency && ledger.slots.get(standby) == Some(&to))
+                .then(|| standby.to_owned())
+        });
+        Ok(Plan {
+            from,
+            to,
+            fast_path_slot,
+            ledger,
+            routing,
+        })
+    }
+
+    /// Ends the session without rolling back (refused, or not confirmed): releases the lock
+    /// and returns the document with `status`.
+    pub fn refuse(self, status: &str, failure: &Failure) -> Outcome {
+        self.guard.release();
+        let mut doc = document(
+            &self.parts.env.name,
+            self.request,
+            self.run,
+            &self.started_at,
+        );
+        doc.error = Some(failure.cause.clone());
+        finish(
+            self.run,
+            self.started,
+            doc,
+            status,
+            failure.exit,
+            failure.help.clone(),
+        )
+    }
+
+    /// Runs `plan` (from [`Session::plan`] of this session) and releases the lock.
+    pub fn execute(self, plan: Plan) -> Outcome {
+        let (run, parts, request) = (self.run, self.parts, self.request);
+        let started = self.started;
+        let id = self.id.as_str();
+        let env = &parts.env;
+        let reason = Some(reason(request));
+        let mut doc = document(&env.name, request, run, &self.started_at);
+        doc.from = plan.from.as_ref().map(|a| a.version.clone());
+        doc.to = Some(plan.to.clone());
+        run.ui.warn(NOT_REVERTED);
+        let Plan {
+            from,
+            to,
+            fast_path_slot,
+            mut ledger,
+            routing,
+        } = plan;
+        let github = crate::deployments::Tracker::begin(
+            run,
+            env,
+            if request.emergency {
+                "emergency"
+            } else {
+                "rollback"
+            },
+            &to,
+            doc.from.as_deref(),
+            "rollback",
+            fast_path_slot.as_deref(),
+        );
+        if let Some(slot) = &fast_path_slot {
+            doc.method = Some("fast-path".into());
+            let result = fast_path(
+                run,
+                parts,
+                &mut ledger,
+                id,
+                (from.as_ref(), &to),
+                slot,
+                reason,
+                routing.as_ref(),
+            );
+            self.guard.release();
+            github.end(result.is_ok(), &format!("rollback to {to}"));
+            return match result {
+                Ok(()) => {
+                    doc.slot = Some(slot.clone());
+                    finish(run, started, doc, "succeeded", Exit::Success, None)
+                }
+                Err(e) => {
+                    doc.error = Some(e.to_string());
+                    let status = if matches!(e, Error::Cancelled) {
+                        "cancelled"
+                    } else {
+                        "rolled-back"
+                    };
+                    finish(
+                        run,
+                        started,
+                        doc,
+                        status,
+                        Exit::No,
+                        Some("the standby slot did not pass its check; rerun with --emergency to redeploy the version without checks".into()),
+                    )
+                }
+            };
+        }
+        let checks = if request.emergency {
+            doc.method = Some("emergency".into());
+            Checks {
+                health: false,
+                after_switch: false,
             }
-        }
-        let (routing, active) = parts.serving(run, &l)?;
-        Ok((l, routing, active))
-    });
-    let (mut ledger, routing, active) = match loaded {
-        Ok(x) => x,
-        Err(e) => {
-            release();
-            doc.error = Some(e.to_string());
-            return finish(doc, "failed", Exit::No, None);
-        }
-    };
-    let github = crate::deployments::Tracker::begin(
-        run,
-        env,
-        if request.emergency {
+        } else {
+            doc.method = Some("redeploy".into());
+            Checks::ALL
+        };
+        let kind = if request.emergency {
             "emergency"
         } else {
             "rollback"
-        },
-        &plan.to,
-        doc.from.as_deref(),
-        "rollback",
-        plan.fast_path_slot.as_deref(),
-    );
-    if let Some(slot) = &plan.fast_path_slot {
-        doc.method = Some("fast-path".into());
-        let result = fast_path(
+        };
+        let moved = deploy::move_to(
             run,
             parts,
             &mut ledger,
-            &id,
-            plan,
-            slot,
-            request.force,
-            reason.clone(),
-            routing.as_ref(),
+            id,
+            kind,
+            &to,
+            // A rollback is a way back, not an experiment: a canary environment redeploys
+            // the good version blue-green.
+            if env.strategy == crate::config::StrategyKind::Canary {
+                crate::config::StrategyKind::BlueGreen
+            } else {
+                env.strategy
+            },
+            checks,
+            reason,
+            routing,
+            from.as_ref(),
         );
-        release();
-        github.end(result.is_ok(), &format!("rollback to {}", plan.to));
-        return match result {
-            Ok(()) => {
-                doc.slot = Some(slot.clone());
-                finish(doc, "succeeded", Exit::Success, None)
-            }
-            Err(e) => {
-                doc.error = Some(e.to_string());
-                let status = if matches!(e, Error::Cancelled) {
-                    "cancelled"
-                } else {
-                    "rolled-back"
-                };
-                finish(doc, status, Exit::No, Some("the standby slot did not pass its check; rerun with --emergency to redeploy the version".into()))
-            }
-        };
+        self.guard.release();
+        github.end(
+            moved.status == crate::ledger::Status::Succeeded,
+            &format!("rollback to {to} {}", moved.status.as_str()),
+        );
+        doc.slot = moved.slot;
+        doc.error = moved.error;
+        doc.state = moved.state;
+        let help = (moved.exit == Exit::Unsafe)
+            .then(|| "look at the state above and fix it by hand".to_owned());
+        finish(run, started, doc, moved.status.as_str(), moved.exit, help)
     }
-    let checks = if request.emergency {
-        doc.method = Some("emergency".into());
-        Checks {
-            health: false,
-            after_switch: false,
-        }
-    } else {
-        doc.method = Some("redeploy".into());
-        Checks::ALL
+}
+
+/// A whole rollback without a prompt: lock, plan under the lock, execute. A refused plan
+/// (nothing to go back to) is an outcome with status `refused`.
+pub fn rollback(run: &Run, parts: &Parts, request: &Request) -> Outcome {
+    let session = match Session::begin(run, parts, request) {
+        Ok(s) => s,
+        Err(outcome) => return *outcome,
     };
-    let kind = if request.emergency {
-        "emergency"
-    } else {
-        "rollback"
-    };
-    let moved = deploy::move_to(
-        run,
-        parts,
-        &mut ledger,
-        &id,
-        kind,
-        &plan.to,
-        // A rollback is a way back, not an experiment: a canary environment redeploys
-        // the good version blue-green.
-        if env.strategy == crate::config::StrategyKind::Canary {
-            crate::config::StrategyKind::BlueGreen
-        } else {
-            env.strategy
-        },
-        checks,
-        reason,
-        routing,
-        active.as_ref(),
-    );
-    release();
-    github.end(
-        moved.status == crate::ledger::Status::Succeeded,
-        &format!("rollback to {} {}", plan.to, moved.status.as_str()),
-    );
-    doc.slot = moved.slot;
-    doc.error = moved.error;
-    doc.state = moved.state;
-    let help = (moved.exit == Exit::Unsafe)
-        .then(|| "look at the state above and fix it by hand".to_owned());
-    finish(doc, moved.status.as_str(), moved.exit, help)
+    match session.plan() {
+        Ok(plan) => session.execute(plan),
+        Err(failure) => session.refuse("refused", &failure),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -345,9 +463,8 @@ fn fast_path(
     parts: &Parts,
     ledger: &mut Ledger,
     id: &str,
-    plan: &Plan,
+    (from, to): (Option<&Active>, &str),
     slot: &str,
-    force: bool,
     reason: Option<String>,
     before: Option<&Routing>,
 ) -> Result<(), Error> {
@@ -355,13 +472,13 @@ fn fast_path(
     let hosts = crate::platform::Platform::hosts(&parts.platform);
     let backends: Vec<_> = hosts
         .iter()
-        .map(|h| crate::platform::Platform::backend(&parts.platform, h, slot, &plan.to))
+        .map(|h| crate::platform::Platform::backend(&parts.platform, h, slot, to))
         .collect();
     let mut entry = deploy::entry(
         id,
         "rollback",
-        &plan.to,
-        plan.from.as_ref().map(|a| a.version.clone()),
+        to,
+        from.map(|a| a.version.clone()),
         slot,
         "fast-path",
         reason,
@@ -369,24 +486,20 @@ fn fast_path(
     ledger.push(entry.clone(), env.history);
     parts.ledger.save(run, ledger, Mode::Change)?;
     let result = (|| {
-        if force {
-            run.ui
-                .detail("--force: the standby slot is not health-checked");
-        } else {
-            let health = Health::new(&env.health, &env.name);
-            let results = run.each_host(&format!("health check {slot}"), &hosts, |host| {
-                let b = backends
-                    .iter()
-                    .find(|b| b.host == host)
-                    .ok_or_else(|| Error::failed(format!("no backend for {host}")))?;
-                run.step(&format!("health check {slot} on {host}"), || {
-                    health.wait_healthy(run, b).map(|_| ())
-                })
-            });
-            results.into_iter().collect::<Result<Vec<()>, _>>()?;
-        }
+        // The standby is always checked, --force or not: --emergency is the way without.
+        let health = Health::new(&env.health, &env.name);
+        let results = run.each_host(&format!("health check {slot}"), &hosts, |host| {
+            let b = backends
+                .iter()
+                .find(|b| b.host == host)
+                .ok_or_else(|| Error::failed(format!("no backend for {host}")))?;
+            run.step(&format!("health check {slot} on {host}"), || {
+                health.wait_healthy(run, b).map(|_| ())
+            })
+        });
+        results.into_iter().collect::<Result<Vec<()>, _>>()?;
         run.checkpoint()?;
-        run.step(&format!("switch traffic to {} ({slot})", plan.to), || {
+        run.step(&format!("switch traffic to {to} ({slot})"), || {
             entry.switched_at = Some(ledger::now());
             parts.router.apply(run, &Routing::new(backends.clone()))
         })
@@ -396,7 +509,7 @@ fn fast_path(
         Ok(()) => {
             entry.status = Status::Succeeded;
             ledger.active = Some(Active {
-                version: plan.to.clone(),
+                version: to.to_owned(),
                 slot: slot.to_owned(),
             });
         }

@@ -5,7 +5,7 @@ use clap::Subcommand;
 use slipway_config::ConfigFile;
 use slipway_deploy_engine::cancel::Cancel;
 use slipway_deploy_engine::deploy::{self, Parts};
-use slipway_deploy_engine::lock::Holder;
+use slipway_deploy_engine::lock::{Breaking, Holder};
 use slipway_deploy_engine::{DeploySection, Run};
 use slipway_kit::{Exit, Failure, Ui};
 
@@ -14,13 +14,17 @@ use super::Cli;
 /// What to do with the lock.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Action {
-    /// Freeze the environment: deploys and rollbacks are refused until `release`.
+    /// Freeze the environment: deploys and rollbacks are refused until `release`
+    /// (e.g. `deploy lock acquire --environment production -m "release freeze until Monday"`).
     Acquire {
         /// Why, shown to whoever is refused.
         #[arg(long, short = 'm')]
         message: String,
     },
-    /// Release the lock, whoever holds it (prints the holder).
+    /// Release the lock, whoever holds it (prints the holder), e.g.
+    /// `deploy lock release --environment staging`: lifts a freeze, or clears a
+    /// lock left by a run that died. Releasing a live run's lock lets another run start
+    /// beside it: the output warns when the holder looks alive.
     Release,
     /// Show who holds the lock (exit 0 either way).
     Status,
@@ -44,12 +48,18 @@ pub(crate) fn lock(
                 .lock_wait
                 .map(slipway_config::Duration::as_std)
                 .unwrap_or_default();
-            deploy::take_lock(&run, &parts, &holder, wait, false)
+            deploy::take_lock(&run, &parts, &holder, wait, Breaking::default())
                 .map_err(|(exit, cause, help)| Failure { exit, cause, help })?;
             ui.result(&format!("{} is frozen: {message}", env.name));
         }
         Action::Release => match parts.lock.holder(&run).map_err(fail)? {
             Some(h) => {
+                if !h.is_freeze() && h.stale_reason(env.lock_ttl).is_none() {
+                    ui.warn(&format!(
+                        "the {} holding the lock of {} may still be running: releasing it lets another run start beside it",
+                        h.operation, env.name
+                    ));
+                }
                 parts.lock.remove(&run, None).map_err(fail)?;
                 ui.result(&format!(
                     "released the lock of {}, held by {}",

@@ -53,9 +53,14 @@ pub(crate) struct Cli {
     /// Override the environment's validation window (e.g. 10m, or 0s to skip it).
     #[arg(long, value_name = "DURATION")]
     pub(crate) validation_window: Option<Duration>,
-    /// Break a stale lock (its holder is gone), printing who held it.
+    /// Break a stale lock, printing who held it: one past its TTL, or whose process is gone
+    /// on this machine. A live lock (another runner within its TTL) and a freeze are never
+    /// broken.
     #[arg(long)]
     pub(crate) force: bool,
+    /// Go through a manual freeze (`deploy lock acquire`), breaking it; the output names it.
+    #[arg(long)]
+    pub(crate) break_freeze: bool,
     /// Canary: hold at this traffic share (e.g. 30) until `deploy promote` or `deploy abort`.
     #[arg(long, value_name = "STEP")]
     pub(crate) pause_at: Option<u32>,

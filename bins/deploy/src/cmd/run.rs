@@ -48,7 +48,10 @@ pub(crate) fn deploy(
             .or(section.lock_wait)
             .map(slipway_config::Duration::as_std)
             .unwrap_or_default(),
-        force: cli.force,
+        breaking: slipway_deploy_engine::lock::Breaking {
+            stale: cli.force,
+            freeze: cli.break_freeze,
+        },
     };
     if cli.dry_run {
         ui.info(&format!(

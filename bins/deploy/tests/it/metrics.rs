@@ -47,8 +47,7 @@ fn roll_back(site: &Site) {
         fast_path: true,
         ..rollback::Request::default()
     };
-    let plan = rollback::plan(&run, &parts, &request).unwrap();
-    let outcome = rollback::rollback(&run, &parts, &request, &plan);
+    let outcome = rollback::rollback(&run, &parts, &request);
     assert_eq!(
         outcome.document.status, "succeeded",
         "{:?}",

@@ -13,9 +13,11 @@ use slipway_kit::{Exit, Failure, OutputArgs, Ui};
 /// Back to the previous good or a named version; list versions; forced and emergency modes.
 ///
 /// Without --version, goes back to the newest version in the ledger that served
-/// successfully before the current one. When the standby slot still runs that version,
-/// traffic is re-routed to it at once (after a health check unless --force); otherwise the
-/// version is redeployed. Database and configuration changes are NOT reverted.
+/// successfully before the current one. The lock is taken first (queueing behind a running
+/// deploy with --lock-wait), then the plan is made and shown for confirmation. When the
+/// standby slot still runs that version, traffic is re-routed to it after a health check;
+/// otherwise the version is redeployed. Database and configuration changes are NOT
+/// reverted.
 #[derive(Debug, Parser)]
 #[command(
     name = "rollback",
@@ -40,9 +42,13 @@ pub(crate) struct Cli {
     /// List the versions you can go back to (a table, or JSON with --json) and exit.
     #[arg(long)]
     pub(crate) list_versions: bool,
-    /// Break a stale lock and skip the health check of the standby slot.
+    /// Break a stale lock, printing who held it (past its TTL, or its process gone on this
+    /// machine); never a live lock or a freeze. Health checks still run (see --emergency).
     #[arg(long)]
     pub(crate) force: bool,
+    /// Go through a manual freeze (`deploy lock acquire`), breaking it; the output names it.
+    #[arg(long)]
+    pub(crate) break_freeze: bool,
     /// Do not ask for confirmation (required when there is no terminal, e.g. in CI).
     #[arg(long, short = 'y')]
     pub(crate) auto_approve: bool,

@@ -20,7 +20,7 @@ pub(crate) fn deploy(site: &Site, version: &str) -> Exit {
         version: version.to_owned(),
         strategy: None,
         lock_wait: Duration::ZERO,
-        force: false,
+        breaking: slipway_deploy_engine::lock::Breaking::default(),
     };
     deploy::deploy(&run, &parts, &request).exit
 }

@@ -5,4 +5,5 @@ mod common;
 mod fast_path;
 mod github;
 mod list;
+mod lock;
 mod redeploy;
