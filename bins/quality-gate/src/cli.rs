@@ -39,8 +39,15 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Print the effective rules and where each threshold came from (default, config, flag).
+    /// Print the effective rules and where each threshold came from (default, config, flag);
+    /// given reports, also each covered file's merged coverage and the reports behind it.
     Explain {
+        /// Report files or globs whose coverage to explain, file by file.
+        #[arg(value_name = "REPORT")]
+        reports: Vec<String>,
+        /// Force a format for files matching a glob, as for a gate run.
+        #[arg(long = "format", value_name = "KIND=GLOB")]
+        formats: Vec<String>,
         /// Threshold flags, as for a gate run.
         #[command(flatten)]
         thresholds: ThresholdArgs,

@@ -169,6 +169,10 @@ pub fn load(
                         warn(w);
                     }
                 }
+                let mut report = report;
+                if let Report::Coverage(c) = &mut report {
+                    c.attribute(&shown);
+                }
                 inputs.sources.push(Source {
                     path: shown,
                     format: kind,

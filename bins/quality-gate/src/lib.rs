@@ -9,6 +9,7 @@ pub mod cli;
 pub mod comment;
 pub mod config;
 pub mod diffcov;
+pub mod explain;
 pub mod gate;
 pub mod inputs;
 pub mod rules;

@@ -25,12 +25,31 @@ pub fn run(cli: &Cli, ui: &Ui) -> anyhow::Result<Exit> {
     let config: GateConfig = file.section("quality_gate").map_err(Failure::from)?;
     let config_name = file.display_name();
     match &cli.command {
-        Some(Command::Explain { thresholds, json }) => {
+        Some(Command::Explain {
+            reports,
+            formats,
+            thresholds,
+            json,
+        }) => {
             let rules = effective_rules(&config, &config_name, thresholds)?;
+            let coverage = if reports.is_empty() {
+                None
+            } else {
+                Some(explain_coverage(reports, formats, ui)?)
+            };
             if *json {
-                ui.result(&serde_json::to_string_pretty(&rules).context("serialising rules")?);
+                let doc = serde_json::json!({ "rules": rules, "coverage": coverage });
+                let doc = if coverage.is_some() {
+                    doc
+                } else {
+                    serde_json::to_value(&rules).context("serialising rules")?
+                };
+                ui.result(&serde_json::to_string_pretty(&doc).context("serialising rules")?);
             } else {
                 ui.result(crate::rules::explain(&rules).trim_end());
+                if let Some(c) = &coverage {
+                    ui.result(crate::explain::coverage_table(c).trim_end());
+                }
             }
             Ok(Exit::Success)
         }
@@ -43,6 +62,32 @@ pub fn run(cli: &Cli, ui: &Ui) -> anyhow::Result<Exit> {
             Path::new("."),
         ),
     }
+}
+
+/// Reads `patterns` for `explain`: the merged coverage, every file attributed to the
+/// reports that gave it.
+fn explain_coverage(
+    patterns: &[String],
+    formats: &[String],
+    ui: &Ui,
+) -> Result<slipway_reports::CoverageReport, Failure> {
+    let overrides = formats
+        .iter()
+        .map(|f| inputs::parse_override(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (files, missing) = inputs::expand(patterns)?;
+    for m in &missing {
+        ui.warn(&format!("no file matches {m}"));
+    }
+    let warn = |m: &str| ui.warn(m);
+    let inputs = inputs::load(&files, &overrides, None, false, &warn)?;
+    inputs.coverage.ok_or_else(|| {
+        Failure::bad_input(format!(
+            "no coverage report among {} file(s): {}",
+            files.len(),
+            patterns.join(" ")
+        ))
+    })
 }
 
 /// Rules from defaults, then the config file, then flags.

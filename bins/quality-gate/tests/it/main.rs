@@ -8,6 +8,7 @@
 mod common;
 mod gate_cli;
 mod github;
+mod merging;
 mod new_code;
 mod real_tools;
 mod summary;
