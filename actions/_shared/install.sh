@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Installs a Slipway binary for a composite action, in this order of preference:
 #   install=path     use SLIPWAY_BINARY_DIR as given (binaries already on disk)
-#   install=release  download the prebuilt archive of this action's ref from the release,
+#   install=release  download the prebuilt archive of the release this action belongs to,
 #                    check its SHA-256 against the release's checksums file, cache it
 #   install=source   cargo build in the action's own workspace
-#   install=auto     release when the ref names a release, else source
+#   install=auto     release, else (no asset, no network) source
+# The release is the one the action's own checkout names: the version in the workspace
+# Cargo.toml next to actions/ (a release commit carries its version there), so an action
+# pinned as @v1.2.3, @v1 or @<sha> installs the same binary; the ref is used only when the
+# checkout has no Cargo.toml.
 # Inputs arrive as environment variables only (never ${{ }} in run:):
 #   SLIPWAY_BIN, SLIPWAY_INSTALL, SLIPWAY_BINARY_DIR, SLIPWAY_VERSION (the action ref),
-#   SLIPWAY_RELEASE_URL (base of release downloads), SLIPWAY_BUILD_PROFILE, SLIPWAY_ACTION_PATH.
+#   SLIPWAY_RELEASE_URL (base of release downloads), SLIPWAY_TOOL_CACHE (where releases are
+#   unpacked; default RUNNER_TOOL_CACHE), SLIPWAY_BUILD_PROFILE, SLIPWAY_ACTION_PATH.
 # Adds the binary's directory to $GITHUB_PATH and prints it as output `bin-dir`.
 set -euo pipefail
 
@@ -30,7 +35,26 @@ publish() {
   log "using $("${dir}/${bin}${exe}" --version 2>/dev/null || echo "${bin}") from ${dir}"
 }
 
-# The Rust target triple for this runner, from RUNNER_OS/RUNNER_ARCH, else uname.
+# The release this action belongs to: v + [workspace.package] version of its Cargo.toml,
+# else the action ref when it is a version tag. Prints nothing when neither is known.
+action_version() {
+  local manifest="${workspace}/Cargo.toml" version=""
+  if [[ -f "$manifest" ]]; then
+    version="$(awk '
+      /^\[/ { section = $0; next }
+      section == "[workspace.package]" && $1 == "version" {
+        sub(/^[^"]*"/, ""); sub(/".*$/, ""); print; exit
+      }' "$manifest")"
+  fi
+  if [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+ ]]; then
+    echo "v${version}"
+  elif [[ "${SLIPWAY_VERSION:-}" =~ ^v[0-9]+\.[0-9]+\.[0-9]+ ]]; then
+    echo "${SLIPWAY_VERSION}"
+  fi
+}
+
+# The Rust target triple for this runner, from RUNNER_OS/RUNNER_ARCH, else uname. Releases
+# are built only for the targets CI proves (.github/workflows/release.yml): Linux x86_64.
 target_triple() {
   local os="${RUNNER_OS:-}" arch="${RUNNER_ARCH:-}"
   if [[ -z "$os" ]]; then
@@ -40,12 +64,18 @@ target_triple() {
     case "$(uname -m)" in x86_64|amd64) arch=X64 ;; aarch64|arm64) arch=ARM64 ;; *) arch="$(uname -m)" ;; esac
   fi
   case "${os}/${arch}" in
-    Linux/X64) echo x86_64-unknown-linux-musl ;;
-    Linux/ARM64) echo aarch64-unknown-linux-musl ;;
-    macOS/X64) echo x86_64-apple-darwin ;;
-    macOS/ARM64) echo aarch64-apple-darwin ;;
-    Windows/X64) echo x86_64-pc-windows-msvc ;;
+    Linux/X64) echo x86_64-unknown-linux-gnu ;;
     *) return 1 ;;
+  esac
+}
+
+no_prebuilt() {
+  local platform="${RUNNER_OS:-$(uname -s)}/${RUNNER_ARCH:-$(uname -m)}"
+  case "$platform" in
+    Windows*|MINGW*|MSYS*|CYGWIN*)
+      die "no prebuilt Slipway binary for ${platform}: Windows runners need install: source (version-manager, quality-gate and notify; deploy and rollback drive Unix processes and run on Linux or macOS only)" ;;
+    *)
+      die "no prebuilt Slipway binary for ${platform}: releases are built for Linux X64 only; set install: source to build from source (needs a Rust toolchain)" ;;
   esac
 }
 
@@ -66,10 +96,10 @@ sha256() {
 
 install_release() {
   local version="$1" target archive base cache tmp expected actual
-  target="$(target_triple)" || die "no prebuilt Slipway binary for ${RUNNER_OS:-$(uname -s)}/${RUNNER_ARCH:-$(uname -m)}: supported are Linux X64/ARM64, macOS X64/ARM64, Windows X64; set install: source to build from source"
+  target="$(target_triple)" || no_prebuilt
   archive="slipway-${version}-${target}.tar.gz"
   base="${SLIPWAY_RELEASE_URL:-${GITHUB_SERVER_URL:-https://github.com}/slipway-dev/slipway/releases/download}/${version}"
-  cache="${RUNNER_TOOL_CACHE:-${HOME}/.cache}/slipway/${version}/${target}"
+  cache="${SLIPWAY_TOOL_CACHE:-${RUNNER_TOOL_CACHE:-${HOME}/.cache}}/slipway/${version}/${target}"
   if [[ -x "${cache}/${bin}${exe}" ]]; then
     log "cached ${version} for ${target}"
     publish "$cache"
@@ -86,9 +116,16 @@ install_release() {
     rm -rf "$tmp"
     die "checksum mismatch for ${archive}: expected ${expected}, got ${actual}; the download is corrupt or tampered with"
   fi
-  mkdir -p "$cache"
-  tar -xzf "${tmp}/${archive}" -C "$cache"
+  # Unpacked beside the cache and renamed into place: a parallel job sharing the tool
+  # cache sees the whole release or none of it.
+  local staged
+  mkdir -p "$(dirname "$cache")"
+  staged="$(mktemp -d "${cache}.XXXXXX")"
+  tar -xzf "${tmp}/${archive}" -C "$staged"
   rm -rf "$tmp"
+  if ! mv -T "$staged" "$cache" 2>/dev/null; then
+    rm -rf "$staged" # another job got there first
+  fi
   publish "$cache"
 }
 
@@ -109,12 +146,14 @@ case "$mode" in
     ;;
   source) install_source ;;
   release)
-    [[ "${SLIPWAY_VERSION:-}" =~ ^v[0-9]+\.[0-9]+\.[0-9]+ ]] || die "install: release needs the action pinned to a release tag (got '${SLIPWAY_VERSION:-}'); use install: source for a branch or SHA"
-    install_release "$SLIPWAY_VERSION" || die "no release asset for ${SLIPWAY_VERSION}"
+    version="$(action_version)"
+    [[ -n "$version" ]] || die "install: release cannot tell which release this action belongs to: ${workspace}/Cargo.toml has no [workspace.package] version and the ref '${SLIPWAY_VERSION:-}' is not a version tag; use install: source"
+    install_release "$version" || die "no release asset for ${version}"
     ;;
   auto)
-    if [[ "${SLIPWAY_VERSION:-}" =~ ^v[0-9]+\.[0-9]+\.[0-9]+ ]]; then
-      install_release "$SLIPWAY_VERSION" || { log "no release asset for ${SLIPWAY_VERSION}; building from source"; install_source; }
+    version="$(action_version)"
+    if [[ -n "$version" ]]; then
+      install_release "$version" || { log "no release asset for ${version}; building from source"; install_source; }
     else
       install_source
     fi

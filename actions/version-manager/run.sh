@@ -35,6 +35,9 @@ case "$command" in
     lines --asset INPUT_ASSETS
     flag --dry-run INPUT_DRY_RUN
     ;;
+  tags)
+    opt --ref INPUT_REF
+    ;;
   verify)
     if [[ -n "${INPUT_RANGE:-}" ]]; then args+=("$INPUT_RANGE"); fi
     ;;

@@ -11,8 +11,9 @@ use std::process::Command;
 use anyhow::{Context as _, bail};
 use slipway_deploy_engine::testing::{Options as SiteOptions, Site};
 use slipway_test_support::git::TestRepo;
-use slipway_test_support::program::require;
 use slipway_test_support::webhook::WebhookSink;
+
+use crate::act::Act;
 
 /// The environment the chain deploys to.
 pub const ENVIRONMENT: &str = "staging";
@@ -251,50 +252,23 @@ pub fn actions_repo(name: &str, workflow: &str) -> anyhow::Result<TestRepo> {
 }
 
 /// Runs `.github/workflows/<workflow>` of the repository at `dir` with act on this machine
-/// (`-P ubuntu-latest=-self-hosted`), passing `envs` as workflow environment. Returns
-/// whether the job succeeded, and act's whole output.
+/// (see [`crate::act`]; bounded by its default deadline), passing `envs` as workflow
+/// environment. Returns whether every job succeeded, and act's log.
 pub fn run_act(
     dir: &Path,
     workflow: &str,
     envs: &[(&str, String)],
 ) -> anyhow::Result<(bool, String)> {
-    let act = require("act");
-    let tools = slipway_test_support::program::tools_dir();
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let path = std::env::join_paths(
-        [tools.join("venv/bin"), tools.join("npm/node_modules/.bin")]
-            .into_iter()
-            .chain(std::env::split_paths(&path)),
-    )?;
-    let mut cmd = Command::new(act);
-    cmd.current_dir(dir)
-        .args([
-            "push",
-            "-W",
-            &format!(".github/workflows/{workflow}"),
-            "-P",
-            "ubuntu-latest=-self-hosted",
-            "--pull=false",
-        ])
-        .env("PATH", path)
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("CI");
+    let mut act = Act::new(dir, workflow);
     for (k, v) in envs {
-        cmd.args(["--env", &format!("{k}={v}")]);
+        act = act.env(k, v.clone());
     }
-    let output = cmd.output().context("running act")?;
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    Ok((
-        output.status.success() && log.contains("Job succeeded"),
-        log,
-    ))
+    let run = act.run()?;
+    Ok((run.succeeded, run.log))
 }
 
-fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
+/// Copies the directory `from` to `to`, leaving out Python caches.
+pub fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
         let entry = entry?;

@@ -3,4 +3,8 @@
 //! `scripts/demo.sh` (the `slipway-demo` binary).
 #![deny(missing_docs)]
 
+pub mod act;
 pub mod chain;
+pub mod pipelines;
+pub mod release;
+pub mod workflow;

@@ -1,14 +1,12 @@
 //! The composite actions' install step (`actions/_shared/install.sh`): a matching release
-//! asset served by a local HTTP server standing in for release downloads, a checksum
-//! mismatch, an unsupported platform, `install: path` and the source fallback.
+//! asset served by a local HTTP server standing in for release downloads, found from the
+//! version of the action's own checkout whatever the ref (`@v1.4.0`, `@v1`, `@<sha>`), a
+//! checksum mismatch, unsupported platforms, `install: path` and the source fallback.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::Duration;
 
-use slipway_test_support::ports::free_port;
-use slipway_test_support::process::ServerProcess;
-use slipway_test_support::program::venv_python;
+use slipway_e2e::release::{ReleaseServer, TARGET};
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -17,70 +15,16 @@ fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// A directory of release files served over HTTP on loopback by Python's http.server.
-struct ReleaseServer {
-    dir: tempfile::TempDir,
-    _server: ServerProcess,
-    port: u16,
-}
-
-impl ReleaseServer {
-    fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let mut cmd = Command::new(venv_python());
-        cmd.args([
-            "-m",
-            "http.server",
-            "--bind",
-            "127.0.0.1",
-            &port.to_string(),
-            "--directory",
-        ])
-        .arg(dir.path());
-        let log = dir.path().join("server.log");
-        let mut server = ServerProcess::spawn("http.server", cmd, &log);
-        server.wait_for_port(port, Duration::from_secs(10));
-        Self {
-            dir,
-            _server: server,
-            port,
-        }
-    }
-
-    fn base(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// Publishes release `version` holding a `version-manager` that prints `marker`,
-    /// with a checksums file that is right, or wrong when `tamper` is set.
-    fn publish(&self, version: &str, target: &str, marker: &str, tamper: bool) {
-        let rel = self.dir.path().join(version);
-        let stage = self.dir.path().join("stage");
-        std::fs::create_dir_all(&rel).unwrap();
-        std::fs::create_dir_all(&stage).unwrap();
-        let bin = stage.join("version-manager");
-        std::fs::write(&bin, format!("#!/bin/sh\necho {marker}\n")).unwrap();
-        run(Command::new("chmod").arg("+x").arg(&bin));
-        let archive = format!("slipway-{version}-{target}.tar.gz");
-        run(Command::new("tar")
-            .arg("-czf")
-            .arg(rel.join(&archive))
-            .arg("-C")
-            .arg(&stage)
-            .arg("version-manager"));
-        let sum = String::from_utf8(run(Command::new("sha256sum").arg(rel.join(&archive))).stdout)
-            .unwrap();
-        let mut sum = sum.split_whitespace().next().unwrap().to_owned();
-        if tamper {
-            sum = sum.chars().rev().collect();
-        }
-        std::fs::write(
-            rel.join(format!("slipway-{version}-checksums.txt")),
-            format!("{sum}  {archive}\n"),
-        )
+/// Publishes release `version` holding a `version-manager` that prints `marker`, with a
+/// checksums file that is right, or wrong when `tamper` is set.
+fn publish(server: &ReleaseServer, version: &str, target: &str, marker: &str, tamper: bool) {
+    let stage = tempfile::tempdir().unwrap();
+    let bin = stage.path().join("version-manager");
+    std::fs::write(&bin, format!("#!/bin/sh\necho {marker}\n")).unwrap();
+    run(Command::new("chmod").arg("+x").arg(&bin));
+    server
+        .publish_dir(version, target, stage.path(), tamper)
         .unwrap();
-    }
 }
 
 fn run(cmd: &mut Command) -> Output {
@@ -93,12 +37,44 @@ fn run(cmd: &mut Command) -> Output {
     out
 }
 
-/// Runs the install script as a composite step would: inputs only through the environment.
+/// The action's checkout as the runner lays it out (`_actions/OWNER/REPO/REF/`): the
+/// actions and a workspace `Cargo.toml` naming `version`, the release it belongs to.
+fn checkout(version: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["_shared", "version-manager"] {
+        let to = dir.path().join("actions").join(sub);
+        std::fs::create_dir_all(&to).unwrap();
+        for entry in std::fs::read_dir(repo_root().join("actions").join(sub)).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        format!(
+            "[workspace]\nmembers = []\n\n[workspace.package]\nversion = \"{version}\"\nedition = \"2024\"\n"
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+/// Runs the install script of Slipway's own checkout as a composite step would.
 fn install(envs: &[(&str, &str)], step: &Path) -> (Output, String, String) {
+    install_from(&repo_root(), envs, step)
+}
+
+/// Runs the install script of the checkout at `action_root` as a composite step would:
+/// inputs only through the environment.
+fn install_from(
+    action_root: &Path,
+    envs: &[(&str, &str)],
+    step: &Path,
+) -> (Output, String, String) {
     let output_file = step.join("output");
     let path_file = step.join("path");
     let mut cmd = Command::new("bash");
-    cmd.arg(repo_root().join("actions/_shared/install.sh"))
+    cmd.arg(action_root.join("actions/_shared/install.sh"))
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap())
         .env("HOME", step)
@@ -107,7 +83,7 @@ fn install(envs: &[(&str, &str)], step: &Path) -> (Output, String, String) {
         .env("RUNNER_TOOL_CACHE", step.join("toolcache"))
         .env(
             "SLIPWAY_ACTION_PATH",
-            repo_root().join("actions/version-manager"),
+            action_root.join("actions/version-manager"),
         )
         .env("SLIPWAY_BIN", "version-manager");
     for (k, v) in envs {
@@ -122,12 +98,8 @@ fn install(envs: &[(&str, &str)], step: &Path) -> (Output, String, String) {
 #[test]
 fn release_asset_is_downloaded_verified_cached_and_put_on_path() {
     let server = ReleaseServer::start();
-    server.publish(
-        "v1.4.0",
-        "x86_64-unknown-linux-musl",
-        "prebuilt-1.4.0",
-        false,
-    );
+    publish(&server, "v1.4.0", TARGET, "prebuilt-1.4.0", false);
+    let action = checkout("1.4.0");
     let step = tempfile::tempdir().unwrap();
     let base = server.base();
     let env = [
@@ -137,7 +109,7 @@ fn release_asset_is_downloaded_verified_cached_and_put_on_path() {
         ("RUNNER_OS", "Linux"),
         ("RUNNER_ARCH", "X64"),
     ];
-    let (out, outputs, paths) = install(&env, step.path());
+    let (out, outputs, paths) = install_from(action.path(), &env, step.path());
     assert!(
         out.status.success(),
         "{}",
@@ -145,7 +117,7 @@ fn release_asset_is_downloaded_verified_cached_and_put_on_path() {
     );
     let dir = paths.trim();
     assert!(
-        dir.ends_with("slipway/v1.4.0/x86_64-unknown-linux-musl"),
+        dir.ends_with("slipway/v1.4.0/x86_64-unknown-linux-gnu"),
         "{dir}"
     );
     assert!(outputs.contains(&format!("bin-dir={dir}")));
@@ -157,7 +129,7 @@ fn release_asset_is_downloaded_verified_cached_and_put_on_path() {
 
     // A second run uses the tool cache even when the server is gone.
     drop(server);
-    let (again, _, _) = install(&env, step.path());
+    let (again, _, _) = install_from(action.path(), &env, step.path());
     assert!(
         again.status.success(),
         "{}",
@@ -169,11 +141,13 @@ fn release_asset_is_downloaded_verified_cached_and_put_on_path() {
 #[test]
 fn checksum_mismatch_fails_loudly_and_installs_nothing() {
     let server = ReleaseServer::start();
-    server.publish("v1.4.1", "x86_64-unknown-linux-musl", "tampered", true);
+    publish(&server, "v1.4.1", TARGET, "tampered", true);
+    let action = checkout("1.4.1");
     let step = tempfile::tempdir().unwrap();
     let base = server.base();
     for mode in ["release", "auto"] {
-        let (out, outputs, paths) = install(
+        let (out, outputs, paths) = install_from(
+            action.path(),
             &[
                 ("SLIPWAY_INSTALL", mode),
                 ("SLIPWAY_VERSION", "v1.4.1"),
@@ -201,15 +175,17 @@ fn unsupported_platform_names_the_platform_and_the_way_out() {
         &[
             ("SLIPWAY_INSTALL", "release"),
             ("SLIPWAY_VERSION", "v1.4.0"),
-            ("RUNNER_OS", "Linux"),
-            ("RUNNER_ARCH", "ARM"),
+            ("RUNNER_OS", "macOS"),
+            ("RUNNER_ARCH", "ARM64"),
         ],
         step.path(),
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(
-        stderr.contains("no prebuilt Slipway binary for Linux/ARM"),
+        stderr.contains(
+            "no prebuilt Slipway binary for macOS/ARM64: releases are built for Linux X64 only"
+        ),
         "{stderr}"
     );
     assert!(stderr.contains("install: source"), "{stderr}");
@@ -217,16 +193,89 @@ fn unsupported_platform_names_the_platform_and_the_way_out() {
 }
 
 #[test]
-fn release_mode_on_a_branch_ref_says_to_pin_a_tag() {
+fn action_pinned_to_a_major_tag_or_a_sha_installs_the_release_of_its_checkout() {
+    // Regression: only a full `vX.Y.Z` ref downloaded the release; `@v1` and `@<sha>` built
+    // from source with cargo on every step.
+    let server = ReleaseServer::start();
+    publish(&server, "v2.3.4", TARGET, "prebuilt-2.3.4", false);
+    let action = checkout("2.3.4");
+    let base = server.base();
+    for (mode, git_ref) in [
+        ("auto", "v2"),
+        ("auto", "0123456789abcdef0123456789abcdef01234567"),
+        ("release", "main"),
+    ] {
+        let step = tempfile::tempdir().unwrap();
+        let (out, _, paths) = install_from(
+            action.path(),
+            &[
+                ("SLIPWAY_INSTALL", mode),
+                ("SLIPWAY_VERSION", git_ref),
+                ("SLIPWAY_RELEASE_URL", base.as_str()),
+                ("RUNNER_OS", "Linux"),
+                ("RUNNER_ARCH", "X64"),
+            ],
+            step.path(),
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{mode} @{git_ref}: {stderr}");
+        assert!(
+            stderr.contains("downloading") && stderr.contains("/v2.3.4/slipway-v2.3.4-"),
+            "{mode} @{git_ref}: {stderr}"
+        );
+        let ran = run(&mut Command::new(
+            Path::new(paths.trim()).join("version-manager"),
+        ));
+        assert_eq!(
+            String::from_utf8_lossy(&ran.stdout).trim(),
+            "prebuilt-2.3.4"
+        );
+    }
+}
+
+#[test]
+fn windows_runner_is_told_to_build_from_source() {
+    let action = checkout("1.4.0");
     let step = tempfile::tempdir().unwrap();
-    let (out, _, _) = install(
+    let (out, _, paths) = install_from(
+        action.path(),
+        &[
+            ("SLIPWAY_INSTALL", "release"),
+            ("RUNNER_OS", "Windows"),
+            ("RUNNER_ARCH", "X64"),
+        ],
+        step.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains(
+            "no prebuilt Slipway binary for Windows/X64: Windows runners need install: source"
+        ),
+        "{stderr}"
+    );
+    assert!(paths.is_empty());
+}
+
+#[test]
+fn release_mode_without_a_version_says_so() {
+    let action = checkout("1.4.0");
+    std::fs::write(
+        action.path().join("Cargo.toml"),
+        "[workspace]\nmembers = []\n",
+    )
+    .unwrap();
+    let step = tempfile::tempdir().unwrap();
+    let (out, _, _) = install_from(
+        action.path(),
         &[("SLIPWAY_INSTALL", "release"), ("SLIPWAY_VERSION", "main")],
         step.path(),
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(
-        stderr.contains("pinned to a release tag (got 'main')"),
+        stderr.contains("cannot tell which release this action belongs to")
+            && stderr.contains("'main'"),
         "{stderr}"
     );
 }
@@ -275,7 +324,7 @@ fn missing_release_falls_back_to_building_from_source() {
     let (out, _, paths) = install(
         &[
             ("SLIPWAY_INSTALL", "auto"),
-            ("SLIPWAY_VERSION", "v9.9.9"),
+            ("SLIPWAY_VERSION", "main"),
             ("SLIPWAY_RELEASE_URL", base.as_str()),
             ("RUNNER_OS", "Linux"),
             ("RUNNER_ARCH", "X64"),
@@ -297,7 +346,10 @@ fn missing_release_falls_back_to_building_from_source() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("no release asset for v9.9.9; building from source"),
+        stderr.contains(&format!(
+            "no release asset for v{}; building from source",
+            env!("CARGO_PKG_VERSION")
+        )),
         "{stderr}"
     );
     let dir = PathBuf::from(paths.trim());

@@ -1,6 +1,7 @@
 //! Workflow and action hygiene, checked with the linters GitHub users run: actionlint on
-//! workflows, zizmor on workflows and actions, GitHub's action schema on action files
-//! (actionlint skips composite steps), shellcheck on every script.
+//! workflows, reusable workflows and recipes, zizmor on all of them and the actions,
+//! GitHub's workflow and action schemas (actionlint skips composite steps), shellcheck on
+//! every script.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -48,13 +49,11 @@ fn assert_clean(what: &str, cmd: &mut Command) {
 }
 
 #[test]
-fn actionlint_finds_nothing_in_the_workflows_and_recipes() {
-    let mut workflows = files(".github/workflows", &[".yml", ".yaml"]);
-    let own = workflows.len();
-    workflows.extend(files("docs/recipes", &[".yml"]));
+fn actionlint_finds_nothing_in_the_workflows_and_reusable_workflows() {
+    let workflows = files(".github/workflows", &[".yml", ".yaml"]);
     assert!(
-        own >= 5,
-        "expected ci, release, cd-staging, cd-production and security workflows: {workflows:?}"
+        workflows.len() >= 6,
+        "expected ci, release, security and the pipeline-* reusable workflows: {workflows:?}"
     );
     let shellcheck = require("shellcheck");
     assert_clean(
@@ -62,6 +61,48 @@ fn actionlint_finds_nothing_in_the_workflows_and_recipes() {
         Command::new(require("actionlint"))
             .arg("-shellcheck")
             .arg(shellcheck)
+            .args(&workflows),
+    );
+}
+
+#[test]
+fn actionlint_finds_nothing_in_the_recipes_laid_out_as_a_users_repository() {
+    // The recipes call each other (`uses: ./.github/workflows/deploy.yml`), which actionlint
+    // resolves from the repository root: lint them where a user puts them.
+    for recipe in ["python-service"] {
+        let repo = tempfile::tempdir().unwrap();
+        let dir = repo.path().join(".github/workflows");
+        std::fs::create_dir_all(&dir).unwrap();
+        // actionlint finds the project by its `.git` directory.
+        std::fs::create_dir_all(repo.path().join(".git")).unwrap();
+        let recipes = files(&format!("docs/recipes/{recipe}"), &[".yml"]);
+        assert!(recipes.len() >= 3, "ci, release and deploy: {recipes:?}");
+        for file in &recipes {
+            std::fs::copy(file, dir.join(file.file_name().unwrap())).unwrap();
+        }
+        let out = Command::new(require("actionlint"))
+            .arg("-shellcheck")
+            .arg(require("shellcheck"))
+            .current_dir(repo.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "actionlint reported findings in docs/recipes/{recipe}:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn workflows_and_recipes_match_githubs_workflow_schema() {
+    let mut workflows = files(".github/workflows", &[".yml", ".yaml"]);
+    workflows.extend(files("docs/recipes", &[".yml"]));
+    assert_clean(
+        "check-jsonschema",
+        Command::new(require("check-jsonschema"))
+            .args(["--builtin-schema", "vendor.github-workflows"])
             .args(&workflows),
     );
 }
