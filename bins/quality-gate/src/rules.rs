@@ -468,6 +468,47 @@ impl Rules {
     }
 }
 
+impl Rules {
+    /// Checks that every warning threshold comes before its critical one, where both were
+    /// set by the user (config file or flags): `regression = { critical = 10, warning = 20 }`
+    /// can never warn, since every value past 20 % has already failed at 10 %. The error
+    /// names the key and where each number came from.
+    pub fn check_order(&self) -> Result<(), String> {
+        for spec in RULES {
+            let r = self.get(spec.id);
+            let (Some(c), Some(w)) = (&r.critical, &r.warning) else {
+                continue;
+            };
+            if c.source == Source::Default || w.source == Source::Default {
+                continue;
+            }
+            let (wrong, must, past) = match spec.direction {
+                Direction::Max => (w.value >= c.value, "below", "above"),
+                Direction::Min => (w.value <= c.value, "above", "below"),
+            };
+            if !wrong {
+                continue;
+            }
+            let (category, name) = spec.id.split_once('.').unwrap_or(("", spec.id));
+            let key = match (&c.source, &w.source) {
+                (Source::Config(file), Source::Config(_)) => {
+                    format!("{file}: [quality_gate.{category}] {name}")
+                }
+                _ => format!(
+                    "{} (warning from {}, critical from {})",
+                    spec.id, w.source, c.source
+                ),
+            };
+            let (wv, cv) = (show(w.value, spec.unit), show(c.value, spec.unit));
+            return Err(format!(
+                "{key}: warning = {wv} must be {must} critical = {cv}, or the warning can never \
+                 fire (a value {past} {wv} has already failed at {cv}); swap the two numbers"
+            ));
+        }
+        Ok(())
+    }
+}
+
 fn unknown_rule(id: &str) -> String {
     format!(
         "unknown rule {id:?}; known rules: {}",
@@ -583,6 +624,67 @@ mod tests {
         );
         let high = spec("security.high").unwrap();
         assert_eq!(judge(high, rules.get("security.high"), 1.0), Status::Fail);
+    }
+
+    fn configured(text: &str) -> Rules {
+        let cfg = slipway_config::ConfigFile::from_text(Some("slipway.toml".into()), text.into())
+            .unwrap();
+        let gate: crate::config::GateConfig = cfg.section("quality_gate").unwrap();
+        let mut rules = Rules::default();
+        gate.apply(&mut rules, "slipway.toml").unwrap();
+        rules
+    }
+
+    #[test]
+    fn recipe_regression_warning_above_critical_is_a_config_error_naming_the_key() {
+        // The recipe's own mistake: a warning at 20 % behind a failure at 10 % never fires.
+        let rules = configured(
+            "[quality_gate.performance]\nregression = { critical = 10, warning = 20 }\n",
+        );
+        let err = rules.check_order().unwrap_err();
+        assert!(
+            err.starts_with("slipway.toml: [quality_gate.performance] regression: warning = 20%"),
+            "{err}"
+        );
+        assert!(err.contains("below critical = 10%"), "{err}");
+        let fixed = configured(
+            "[quality_gate.performance]\nregression = { critical = 20, warning = 10 }\n",
+        );
+        assert_eq!(fixed.check_order(), Ok(()));
+    }
+
+    #[test]
+    fn coverage_warning_below_critical_is_an_error_and_equal_thresholds_too() {
+        let rules = configured("[quality_gate.coverage]\nline = { critical = 85, warning = 80 }\n");
+        let err = rules.check_order().unwrap_err();
+        assert!(
+            err.contains("[quality_gate.coverage] line: warning = 80%"),
+            "{err}"
+        );
+        assert!(err.contains("above critical = 85%"), "{err}");
+        let rules = configured("[quality_gate.security]\nmedium = { critical = 4, warning = 4 }\n");
+        assert!(
+            rules
+                .check_order()
+                .unwrap_err()
+                .contains("security] medium")
+        );
+    }
+
+    #[test]
+    fn flags_in_the_wrong_order_name_both_sources_and_defaults_never_conflict() {
+        let mut rules = Rules::default();
+        assert_eq!(rules.check_order(), Ok(()));
+        // A user critical past the default warning is the user's choice, not an error.
+        rules.flag("performance.regression", 5.0, "--max-regression");
+        assert_eq!(rules.check_order(), Ok(()));
+        rules.set("performance.regression.warning=8").unwrap();
+        let err = rules.check_order().unwrap_err();
+        assert!(
+            err.contains("warning from flag --set performance.regression.warning")
+                && err.contains("critical from flag --max-regression"),
+            "{err}"
+        );
     }
 
     #[test]

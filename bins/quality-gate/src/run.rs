@@ -101,6 +101,7 @@ pub fn effective_rules(
         .apply(&mut rules, config_name)
         .map_err(|e| Failure::bad_input(format!("{config_name}: [quality_gate]: {e}")))?;
     flags.apply(&mut rules).map_err(Failure::bad_input)?;
+    rules.check_order().map_err(Failure::bad_input)?;
     Ok(rules)
 }
 

@@ -239,6 +239,38 @@ fn unknown_config_key_exits_two_with_its_line() {
 }
 
 #[test]
+fn warning_and_critical_in_the_wrong_order_exit_two_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "slipway.toml",
+        "[quality_gate.performance]\nregression = { critical = 10, warning = 20 }\n",
+    );
+    gate(dir.path())
+        .arg("explain")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "slipway.toml: [quality_gate.performance] regression: warning = 20% must be below critical = 10%",
+        ));
+}
+
+#[test]
+fn python_service_recipe_config_has_its_thresholds_in_order() {
+    // The recipe once had `regression = { critical = 10, warning = 20 }`, a warning that
+    // could never fire.
+    let dir = tempfile::tempdir().unwrap();
+    let recipe = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/recipes/python-service/slipway.toml");
+    std::fs::copy(recipe, dir.path().join("slipway.toml")).unwrap();
+    gate(dir.path())
+        .arg("explain")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::is_match(r"performance.regression +yes +≤ 20% \[config \S*slipway.toml\] +≤ 10%").unwrap());
+}
+
+#[test]
 fn draft_pull_request_in_warn_only_mode_reports_but_exits_zero() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "junit.xml", &junit(1, 1));
