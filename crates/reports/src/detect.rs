@@ -56,6 +56,7 @@ kinds! {
     NpmAudit => "npm-audit", Security, "npm audit JSON (npm 6 and 7+, `--json`) and pnpm audit JSON.";
     YarnAudit => "yarn-audit", Security, "yarn audit JSON Lines (yarn 1 `--json`) and yarn 2+ `npm audit --json`.";
     Gitleaks => "gitleaks", Secrets, "Gitleaks JSON (v7 and v8 `--report-format json`).";
+    KubeLinter => "kube-linter", Security, "kube-linter JSON (`kube-linter lint --format json`).";
     Trufflehog => "trufflehog", Secrets, "TruffleHog JSON Lines (v2 `--json`, v3 `--json`).";
     Pylint => "pylint", Lint, "pylint JSON, JSON2 or text with its score line.";
     Ruff => "ruff", Lint, "ruff JSON (`--output-format json`).";
@@ -88,6 +89,7 @@ impl FromStr for Kind {
             "pnpm-audit" | "npm" | "pnpm" => "npm-audit",
             "yarn" => "yarn-audit",
             "trufflehog3" => "trufflehog",
+            "kubelinter" | "kube_linter" => "kube-linter",
             other => other,
         };
         Kind::ALL

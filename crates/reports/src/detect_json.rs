@@ -25,6 +25,7 @@ pub(crate) const JSON_KINDS: &[Kind] = &[
     Kind::YarnAudit,
     Kind::Gitleaks,
     Kind::Trufflehog,
+    Kind::KubeLinter,
     Kind::Bandit,
     Kind::CoveragePy,
     Kind::PytestBenchmark,
@@ -125,6 +126,15 @@ pub(crate) fn by_structure(s: &Shape) -> Option<Kind> {
         }
         if any(&["SourceMetadata", "DetectorName", "stringsFound"]) {
             return Some(Kind::Trufflehog);
+        }
+        if s.has("Reports")
+            && any(&[
+                "Checks",
+                "Summary.KubeLinterVersion",
+                "Reports[].Diagnostic",
+            ])
+        {
+            return Some(Kind::KubeLinter);
         }
         if any(&[
             "generated_at",
@@ -251,6 +261,8 @@ fn named(name: &str) -> Option<Kind> {
         ("gitleaks", Kind::Gitleaks),
         ("trufflehog", Kind::Trufflehog),
         ("hadolint", Kind::Hadolint),
+        ("kube-linter", Kind::KubeLinter),
+        ("kubelinter", Kind::KubeLinter),
         ("npm-audit", Kind::NpmAudit),
         ("pnpm-audit", Kind::NpmAudit),
         ("yarn-audit", Kind::YarnAudit),

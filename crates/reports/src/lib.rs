@@ -33,6 +33,7 @@ mod json;
 mod jsonl;
 pub mod junit;
 pub mod k6;
+pub mod kube_linter;
 pub mod lcov;
 pub mod lines;
 pub mod locust;
@@ -226,6 +227,7 @@ fn parse_utf8(
         Kind::Gitleaks => Report::Secrets(gitleaks::parse(input, path)?),
         Kind::Trufflehog => Report::Secrets(trufflehog::parse(input, path)?),
         Kind::Hadolint => Report::Lint(hadolint::parse(input, path)?),
+        Kind::KubeLinter => Report::Security(kube_linter::parse(input, path)?),
         Kind::Pylint => Report::Lint(pylint::parse(input, path)?),
         Kind::Ruff => Report::Lint(ruff::parse(input, path)?),
         Kind::Flake8 => Report::Lint(flake8::parse(input, path)?),
