@@ -51,7 +51,13 @@ impl<'a> Health<'a> {
     }
 
     fn attempt(&self, url: &str) -> Attempt {
-        let timeout = self.config.timeout.as_std();
+        self.attempt_within(url, self.config.timeout.as_std())
+    }
+
+    /// One attempt whose request takes at most `timeout` (each of the two tries when the
+    /// first meets a connection reset).
+    fn attempt_within(&self, url: &str, timeout: Duration) -> Attempt {
+        let timeout = timeout.max(Duration::from_millis(50));
         let response = match http::get(url, timeout) {
             Err(e) if e.is_reset() => http::get(url, timeout),
             other => other,
@@ -71,27 +77,44 @@ impl<'a> Health<'a> {
         }
     }
 
+    /// The bound of [`Health::wait_healthy`] as a whole: `start_timeout` for the slot to
+    /// answer, plus `successes` × (`interval` + `timeout`) for the streak that passes it.
+    pub fn deadline(&self) -> Duration {
+        let per_answer = self.config.interval.as_std() + self.config.timeout.as_std();
+        self.config.start_timeout.as_std() + per_answer * self.config.successes
+    }
+
     /// Waits until `backend` is healthy: `successes` good answers in a row pass;
     /// `failures` bad answers in a row fail; a slot that never answers fails after
-    /// `start_timeout`.
+    /// `start_timeout`; and whatever it answers, the check as a whole ends by
+    /// [`Health::deadline`] (a slot flapping between good and bad answers never makes the
+    /// streak nor the failures and would otherwise be polled forever).
     pub fn wait_healthy(&self, run: &Run, backend: &Backend) -> Result<u32> {
         let url = self.url(backend);
         if run.dry_run {
             run.ui.detail(&format!(
-                "would check {url} until {} answer(s) in a row are {} (fail after {} bad in a row)",
-                self.config.successes, self.config.status, self.config.failures
+                "would check {url} until {} answer(s) in a row are {} (fail after {} bad in a row, or {:?} in all)",
+                self.config.successes,
+                self.config.status,
+                self.config.failures,
+                self.deadline()
             ));
             return Ok(0);
         }
-        let deadline = Instant::now() + self.config.start_timeout.as_std();
-        let (mut good, mut bad, mut answered, mut attempts) = (0, 0, false, 0);
+        let started = Instant::now();
+        let deadline = started + self.config.start_timeout.as_std();
+        let total = started + self.deadline();
+        let (mut good, mut bad, mut answered, mut attempts, mut best) = (0, 0, false, 0, 0);
+        let mut last = String::from("no answer yet");
         loop {
             attempts += 1;
-            match self.attempt(&url) {
+            let left = total.saturating_duration_since(Instant::now());
+            match self.attempt_within(&url, self.config.timeout.as_std().min(left / 2)) {
                 Attempt::Healthy => {
                     answered = true;
                     bad = 0;
                     good += 1;
+                    best = best.max(good);
                     if good >= self.config.successes {
                         return Ok(attempts);
                     }
@@ -107,6 +130,7 @@ impl<'a> Health<'a> {
                             "health check {url} failed {bad} times in a row: {why}"
                         )));
                     }
+                    last = why;
                 }
                 Attempt::Unreachable(why) => {
                     good = 0;
@@ -123,7 +147,15 @@ impl<'a> Health<'a> {
                             self.config.start_timeout.as_std()
                         )));
                     }
+                    last = why;
                 }
+            }
+            if Instant::now() >= total {
+                return Err(Error::failed(format!(
+                    "health check {url} did not pass within {:?} ({attempts} attempts, at best {best} of {} good answers in a row; last: {last})",
+                    self.deadline(),
+                    self.config.successes
+                )));
             }
             let pause = if answered {
                 self.config.interval.as_std()
@@ -134,7 +166,10 @@ impl<'a> Health<'a> {
                     .as_std()
                     .min(Duration::from_millis(100))
             };
-            if !run.cancel.sleep(pause) {
+            if !run
+                .cancel
+                .sleep(pause.min(total.saturating_duration_since(Instant::now())))
+            {
                 return Err(Error::Cancelled);
             }
         }
@@ -241,4 +276,82 @@ pub fn commands(
         run.capture(&crate::shell::tail(&captured, 4096));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use slipway_test_support::webhook::{Mode, WebhookSink};
+
+    fn config(url: &str) -> HealthConfig {
+        HealthConfig {
+            url: url.to_owned(),
+            interval: slipway_config::Duration::from_millis(20),
+            timeout: slipway_config::Duration::from_secs(1),
+            successes: 2,
+            failures: 3,
+            start_timeout: slipway_config::Duration::from_secs(1),
+            ..HealthConfig::default()
+        }
+    }
+
+    fn backend() -> Backend {
+        Backend {
+            host: "local".into(),
+            slot: "green".into(),
+            version: "v2".into(),
+            address: "127.0.0.1".into(),
+            port: 1,
+            weight: 1,
+        }
+    }
+
+    #[test]
+    fn a_health_check_flapping_between_200_and_503_ends_by_its_deadline() {
+        let sink = WebhookSink::start();
+        // 200, 503, 200, 503, …: never two good answers in a row, never three bad ones.
+        let script: Vec<Mode> = (0..100_000)
+            .map(|i| {
+                if i % 2 == 0 {
+                    Mode::Ok
+                } else {
+                    Mode::Status(503)
+                }
+            })
+            .collect();
+        sink.set_script(script);
+        let config = config(&sink.url_for("/health"));
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let health = Health::new(&config, "staging");
+            let run = Run::new(
+                slipway_kit::Ui::detect().quiet(true),
+                crate::cancel::Cancel::new(),
+                false,
+            );
+            let _ = tx.send((health.deadline(), health.wait_healthy(&run, &backend())));
+        });
+        // Before the fix this never returned; a generous bound fails the test loudly instead.
+        let (deadline, result) = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the flapping health check must end by its deadline");
+        let err = result.unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("did not pass within {deadline:?}")),
+            "{err}"
+        );
+        assert!(
+            err.contains("at best 1 of 2 good answers in a row"),
+            "{err}"
+        );
+        assert!(sink.requests().len() > 2, "it was polled");
+    }
+
+    #[test]
+    fn the_whole_check_is_bounded_by_start_timeout_plus_the_streak() {
+        let config = config("http://127.0.0.1:1/health");
+        let health = Health::new(&config, "staging");
+        // 1 s to answer, then 2 × (20 ms + 1 s) for the streak.
+        assert_eq!(health.deadline(), Duration::from_millis(3040));
+    }
 }

@@ -241,7 +241,8 @@ pub struct HealthConfig {
     pub failures: u32,
     /// Consecutive successes that pass it (default 1).
     pub successes: u32,
-    /// How long a slot may take to answer at all after its start command (default 60s).
+    /// How long a slot may take to answer at all after its start command (default 60s). The
+    /// whole check ends by `start_timeout + successes × (interval + timeout)`.
     pub start_timeout: Duration,
 }
 

@@ -356,7 +356,19 @@ pub fn move_to(
             state: None,
         };
     }
-    let result = strategy.execute(run, &mut d);
+    // A panic in a strategy is a failure like any other: traffic goes back, the ledger is
+    // marked and the lock released (the release profile unwinds for this).
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        strategy.execute(run, &mut d)
+    }))
+    .unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".to_owned());
+        Err(Error::failed(format!("internal error (a panic: {what})")))
+    });
     let switched_at = d.switched_at.clone();
     let finish = |ledger: &mut Ledger, status: Status, why: Option<String>| {
         if let Some(e) = ledger.entry_mut(id) {
@@ -679,4 +691,117 @@ pub fn deploy(run: &Run, parts: &Parts, request: &Request) -> Outcome {
         _ => None,
     };
     finish(doc, moved.status.as_str(), moved.exit, help)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A router whose first change panics (a bug), and which records every change.
+    struct PanicsOnce {
+        applied: std::sync::Mutex<Vec<String>>,
+        calls: AtomicUsize,
+    }
+
+    impl Router for PanicsOnce {
+        fn describe(&self) -> String {
+            "a router with a bug".into()
+        }
+
+        fn current(&self, _run: &Run) -> crate::run::Result<Option<Routing>> {
+            Ok(None)
+        }
+
+        fn apply(&self, _run: &Run, routing: &Routing) -> crate::run::Result<()> {
+            assert!(
+                self.calls.fetch_add(1, Ordering::SeqCst) > 0,
+                "a bug in the router"
+            );
+            self.applied
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(routing.describe());
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_panic_mid_deploy_routes_back_marks_the_ledger_and_frees_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!(
+            "[deploy.environments.staging]\nrouter = \"none\"\nstart = \"true\"\nstop = \"true\"\nstate_dir = \"{}\"\n",
+            dir.path().join("state").display()
+        );
+        let file = slipway_config::ConfigFile::from_text(None, text).unwrap();
+        let env = crate::DeploySection::load(&file)
+            .unwrap()
+            .environment("staging", "slipway.toml")
+            .unwrap();
+        let mut parts = Parts::new(&env).unwrap();
+        let router = std::sync::Arc::new(PanicsOnce {
+            applied: std::sync::Mutex::new(Vec::new()),
+            calls: AtomicUsize::new(0),
+        });
+        struct Shared(std::sync::Arc<PanicsOnce>);
+        impl Router for Shared {
+            fn describe(&self) -> String {
+                self.0.describe()
+            }
+            fn current(&self, run: &Run) -> crate::run::Result<Option<Routing>> {
+                self.0.current(run)
+            }
+            fn apply(&self, run: &Run, routing: &Routing) -> crate::run::Result<()> {
+                self.0.apply(run, routing)
+            }
+        }
+        parts.router = Box::new(Shared(std::sync::Arc::clone(&router)));
+        let run = Run::new(
+            slipway_kit::Ui::detect().quiet(true),
+            crate::cancel::Cancel::new(),
+            false,
+        );
+        let before = Routing::new(vec![parts.platform.backend("local", "blue", "v1")]);
+        let active = Active {
+            version: "v1".into(),
+            slot: "blue".into(),
+        };
+        let holder = Holder::this_process("run-1", "deploy", Some("v2"), None);
+        parts
+            .lock
+            .acquire(&run, &holder, Duration::ZERO, Breaking::default())
+            .unwrap();
+        let moved = {
+            let _guard = parts.lock.guard(&run, "run-1");
+            let mut ledger = Ledger::empty("staging");
+            move_to(
+                &run,
+                &parts,
+                &mut ledger,
+                "run-1",
+                "deploy",
+                "v2",
+                StrategyKind::BlueGreen,
+                Checks {
+                    health: false,
+                    after_switch: false,
+                },
+                None,
+                Some(before.clone()),
+                Some(&active),
+            )
+        };
+        assert_eq!(moved.status, Status::RolledBack, "{:?}", moved.error);
+        assert_eq!(moved.exit, Exit::No);
+        let error = moved.error.unwrap_or_default();
+        assert!(error.contains("a panic: a bug in the router"), "{error}");
+        assert_eq!(
+            *router.applied.lock().unwrap(),
+            [before.describe()],
+            "routed back to v1"
+        );
+        let ledger = parts.ledger.load(&run).unwrap();
+        assert_eq!(ledger.history[0].status, Status::RolledBack);
+        assert!(parts.lock.holder(&run).unwrap().is_none(), "lock released");
+    }
 }

@@ -783,4 +783,34 @@ mod tests {
         lock.acquire(&run, &me, Duration::ZERO, FORCE).unwrap();
         assert_eq!(lock.holder(&run).unwrap().unwrap().id, "me");
     }
+
+    #[test]
+    fn a_panic_unwinding_through_a_run_releases_its_lock() {
+        let (_dir, lock, run) = setup();
+        let me = Holder::this_process("me", "deploy", Some("v1"), None);
+        lock.acquire(&run, &me, Duration::ZERO, NONE).unwrap();
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _guard = lock.guard(&run, "me");
+            panic!("a bug in a strategy");
+        }));
+        assert!(unwound.is_err());
+        assert!(
+            lock.holder(&run).unwrap().is_none(),
+            "the guard released it"
+        );
+    }
+
+    #[test]
+    fn the_release_profile_unwinds_so_guards_and_restores_run_on_a_panic() {
+        let manifest = include_str!("../../../Cargo.toml");
+        let release = manifest
+            .split("[profile.release]")
+            .nth(1)
+            .and_then(|rest| rest.split("\n[").next())
+            .expect("a [profile.release] section");
+        assert!(
+            !release.contains("panic = \"abort\""),
+            "panic = \"abort\" skips lock release and routing restore: {release}"
+        );
+    }
 }

@@ -336,6 +336,12 @@ impl Run {
         let cancellable =
             mode == Mode::Change && !self.cleaning.load(std::sync::atomic::Ordering::SeqCst);
         let cancel = cancellable.then_some(&self.cancel);
+        // After a signal, putting things back races GitHub's SIGKILL: every command gets
+        // only what is left of the cleanup budget.
+        let timeout = match self.cancel.cleanup_left() {
+            Some(left) if !cancellable => timeout.min(left),
+            _ => timeout,
+        };
         Ok(target.run(script, stdin, timeout, cancel)?)
     }
 

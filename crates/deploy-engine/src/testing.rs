@@ -100,7 +100,7 @@ impl Site {
             bin = bin.display()
         );
         let stop = format!(
-            "f={run}/{{host}}/{{slot}}.pid; if [ -f $f ]; then p=$(cat $f); kill $p 2>/dev/null; i=0; \
+            "case {{version}} in *-slowstop) sleep 3;; esac; f={run}/{{host}}/{{slot}}.pid; if [ -f $f ]; then p=$(cat $f); kill $p 2>/dev/null; i=0; \
              while kill -0 $p 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; rm -f $f; fi; true"
         );
         let mut hosts = String::new();

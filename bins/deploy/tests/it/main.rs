@@ -18,3 +18,4 @@ mod metrics;
 mod rolling;
 mod signals;
 mod tokens;
+mod waits;

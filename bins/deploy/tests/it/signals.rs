@@ -74,3 +74,97 @@ fn kill_9_mid_deploy_leaves_a_stale_lock_that_force_breaks_and_the_next_deploy_s
     assert_eq!(history[1]["version"], "v2");
     assert_eq!(history[1]["status"], "interrupted");
 }
+
+fn signal(pid: u32, name: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([&format!("-{name}"), &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -{name} {pid}");
+}
+
+/// Waits up to `limit` for the child to exit; `None` if it still runs.
+fn exited_within(
+    child: &mut std::process::Child,
+    limit: std::time::Duration,
+) -> Option<std::process::ExitStatus> {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        if std::time::Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// v1 serves, v2-slowstop is in its validation window; returns the running deploy. Its
+/// slot takes 3 s to stop, so the cleanup after a signal lasts that long at least.
+fn mid_validation(site: &Site) -> std::process::Child {
+    let out = deploy_version(site, "v1", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let child = deploy_background(
+        site,
+        &["--version", "v2-slowstop", "--validation-window", "60s"],
+    );
+    wait_for("v2 to serve (validation window running)", 20, || {
+        site.serving().as_deref() == Some("v2-slowstop")
+    });
+    child
+}
+
+fn assert_put_back(site: &Site, out: &std::process::Output) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(1), "exits 1 on its own: {err}");
+    assert_eq!(doc(out)["status"], "cancelled", "{err}");
+    assert_eq!(site.serving().as_deref(), Some("v1"), "routing restored");
+    assert!(!site.locked(), "the lock was released: {err}");
+    assert_eq!(site.ledger()["history"][0]["status"], "cancelled");
+    assert_eq!(site.ledger()["active"]["version"], "v1");
+}
+
+#[test]
+#[allow(clippy::print_stderr)]
+fn github_cancel_sigint_then_sigterm_after_7_5_s_then_sigkill_is_survived_mid_validation() {
+    let site = site_with_window();
+    let mut child = mid_validation(&site);
+    let pid = child.id();
+    // GitHub's sequence: SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s after that.
+    let sent = std::time::Instant::now();
+    signal(pid, "INT");
+    let mut status = exited_within(&mut child, std::time::Duration::from_millis(7500));
+    // A figure for the record (`-- --nocapture`), not an assertion: the bound is the SIGKILL.
+    eprintln!("SIGINT to exit, cleanup done: {:?}", sent.elapsed());
+    if status.is_none() {
+        signal(pid, "TERM");
+        status = exited_within(&mut child, std::time::Duration::from_millis(2500));
+    }
+    if status.is_none() {
+        signal(pid, "KILL");
+    }
+    let out = finish(child);
+    assert!(
+        status.is_some(),
+        "the deploy was still cleaning up when GitHub's SIGKILL came: {}",
+        stderr(&out)
+    );
+    assert_put_back(&site, &out);
+    let next = deploy_version(&site, "v3", &[]);
+    assert_eq!(doc(&next)["status"], "succeeded", "{}", stderr(&next));
+}
+
+#[test]
+fn sigint_then_sigterm_one_second_later_mid_validation_still_restores_and_releases() {
+    let site = site_with_window();
+    let child = mid_validation(&site);
+    let pid = child.id();
+    signal(pid, "INT");
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    // The slot is still stopping (3 s): before the fix this second signal exited at once
+    // (130), leaving the lock and the ledger entry in progress.
+    signal(pid, "TERM");
+    let out = finish(child);
+    assert_put_back(&site, &out);
+}
