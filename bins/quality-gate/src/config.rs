@@ -88,6 +88,8 @@ pub struct GateConfig {
     pub performance: PerformanceRules,
     /// New-code thresholds (pull requests).
     pub new_code: NewCodeRules,
+    /// Absolute benchmark targets, `[[quality_gate.benchmarks]]`.
+    pub benchmarks: Vec<crate::benchmarks::BenchmarkTarget>,
 }
 
 macro_rules! category {
@@ -129,6 +131,9 @@ impl GateConfig {
         self.lint.apply(rules, &source)?;
         self.performance.apply(rules, &source)?;
         self.new_code.apply(rules, &source)?;
+        for (i, target) in self.benchmarks.iter().enumerate() {
+            target.validate(i)?;
+        }
         Ok(())
     }
 }

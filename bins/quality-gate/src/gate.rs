@@ -177,6 +177,10 @@ pub struct Context {
     pub min_regression_secs: f64,
     /// New-code coverage: covered and coverable changed lines, and the files involved.
     pub new_code: Option<NewCode>,
+    /// Absolute benchmark targets, and the config file they came from.
+    pub benchmarks: Vec<crate::benchmarks::BenchmarkTarget>,
+    /// Where `benchmarks` came from.
+    pub benchmarks_source: Option<rules::Source>,
 }
 
 /// Coverage of changed lines.
@@ -531,6 +535,15 @@ pub fn evaluate(inputs: &Inputs, rules: &Rules, ctx: &Context) -> Vec<Check> {
             b.rule("performance.rps", None, load.rps, files, String::new());
         }
     }
+    b.checks.extend(crate::benchmarks::checks(
+        &ctx.benchmarks,
+        inputs.performance.as_ref(),
+        &inputs.files(Category::Performance),
+        ctx.missing,
+        ctx.benchmarks_source
+            .as_ref()
+            .unwrap_or(&rules::Source::Default),
+    ));
     b.checks
 }
 

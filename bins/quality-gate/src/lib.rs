@@ -5,6 +5,7 @@
 
 pub mod annotations;
 pub mod baseline;
+pub mod benchmarks;
 pub mod cli;
 pub mod comment;
 pub mod config;

@@ -247,6 +247,8 @@ pub fn gate_run(
         baseline: baseline.clone(),
         min_regression_secs: config.min_regression_ms.unwrap_or(1.0) / 1000.0,
         new_code: new_code.clone(),
+        benchmarks: config.benchmarks.clone(),
+        benchmarks_source: Some(crate::rules::Source::Config(config_name.to_owned())),
     };
     let checks = gate::evaluate(&inputs, &rules, &ctx);
     let verdict = gate::verdict(&checks);

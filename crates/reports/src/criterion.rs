@@ -59,6 +59,10 @@ pub fn parse(input: impl BufRead, path: &Path) -> Result<PerfReport, ParseError>
             median_secs: central.point_estimate / 1e9,
             stddev_secs: doc.std_dev.map(|s| s.point_estimate / 1e9),
             samples: None,
+            mean_secs: doc.mean.as_ref().map(|m| m.point_estimate / 1e9),
+            max_secs: None,
+            p95_secs: None,
+            memory_mb: None,
         },
     );
     Ok(report)

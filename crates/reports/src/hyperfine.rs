@@ -19,6 +19,7 @@ struct Run {
     mean: Option<f64>,
     median: Option<f64>,
     stddev: Option<f64>,
+    max: Option<f64>,
     #[serde(default)]
     times: Vec<f64>,
 }
@@ -37,6 +38,10 @@ pub fn parse(input: impl BufRead, path: &Path) -> Result<PerfReport, ParseError>
                 median_secs: median,
                 stddev_secs: r.stddev,
                 samples: Some(r.times.len() as u64),
+                mean_secs: r.mean,
+                max_secs: r.max,
+                p95_secs: crate::model::p95(&r.times),
+                memory_mb: None,
             },
         );
     }

@@ -550,6 +550,30 @@ pub struct Benchmark {
     pub stddev_secs: Option<f64>,
     /// Samples or rounds behind the estimate, when known.
     pub samples: Option<u64>,
+    /// Mean time per iteration, seconds, when the tool records it.
+    #[serde(default)]
+    pub mean_secs: Option<f64>,
+    /// Slowest iteration or run, seconds, when recorded.
+    #[serde(default)]
+    pub max_secs: Option<f64>,
+    /// 95th percentile of the recorded timings (nearest rank), seconds, when the tool
+    /// keeps every timing (pytest-benchmark's `data`, hyperfine's `times`).
+    #[serde(default)]
+    pub p95_secs: Option<f64>,
+    /// Peak memory, MB, when recorded (pytest-benchmark `extra_info.memory_mb`).
+    #[serde(default)]
+    pub memory_mb: Option<f64>,
+}
+
+/// The 95th percentile of `times` by the nearest-rank method; `None` when empty.
+pub fn p95(times: &[f64]) -> Option<f64> {
+    let mut sorted: Vec<f64> = times.iter().copied().filter(|t| t.is_finite()).collect();
+    if sorted.is_empty() {
+        return None;
+    }
+    sorted.sort_by(f64::total_cmp);
+    let rank = (0.95 * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
 }
 
 /// Aggregate load-test statistics.

@@ -20,6 +20,15 @@ struct Bench {
     name: String,
     fullname: Option<String>,
     stats: Stats,
+    #[serde(default)]
+    extra_info: ExtraInfo,
+}
+
+/// What a test recorded with `benchmark.extra_info[...]`; pytest-benchmark measures no
+/// memory itself.
+#[derive(Deserialize, Default)]
+struct ExtraInfo {
+    memory_mb: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -28,6 +37,11 @@ struct Stats {
     mean: Option<f64>,
     stddev: Option<f64>,
     rounds: Option<u64>,
+    max: Option<f64>,
+    /// Every round's time, unless the run passed `--benchmark-columns` only (pytest-benchmark
+    /// writes it by default).
+    #[serde(default)]
+    data: Vec<f64>,
 }
 
 /// Parses a pytest-benchmark JSON file.
@@ -47,6 +61,10 @@ pub fn parse(input: impl BufRead, path: &Path) -> Result<PerfReport, ParseError>
                 median_secs: median,
                 stddev_secs: b.stats.stddev,
                 samples: b.stats.rounds,
+                mean_secs: b.stats.mean,
+                max_secs: b.stats.max,
+                p95_secs: crate::model::p95(&b.stats.data),
+                memory_mb: b.extra_info.memory_mb,
             },
         );
     }

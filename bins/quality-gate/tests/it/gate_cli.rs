@@ -263,11 +263,12 @@ fn python_service_recipe_config_has_its_thresholds_in_order() {
     let recipe = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../docs/recipes/python-service/slipway.toml");
     std::fs::copy(recipe, dir.path().join("slipway.toml")).unwrap();
-    gate(dir.path())
-        .arg("explain")
-        .assert()
-        .code(0)
-        .stdout(predicate::str::is_match(r"performance.regression +yes +≤ 20% \[config \S*slipway.toml\] +≤ 10%").unwrap());
+    gate(dir.path()).arg("explain").assert().code(0).stdout(
+        predicate::str::is_match(
+            r"performance.regression +yes +≤ 20% \[config \S*slipway.toml\] +≤ 10%",
+        )
+        .unwrap(),
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@
     clippy::format_collect
 )] // test helpers panic on setup errors
 
+mod benchmarks;
 mod common;
 mod gate_cli;
 mod github;
