@@ -18,7 +18,7 @@ use serde::Deserialize;
 use slipway_reports::{Benchmark, PerfReport};
 
 use crate::config::Missing;
-use crate::gate::{Check, round2};
+use crate::gate::Check;
 use crate::rules::{Direction, Source, Status, Threshold, show};
 
 /// One `[[quality_gate.benchmarks]]` entry.
@@ -270,18 +270,20 @@ fn judged(
     if t.warning.is_some() {
         threshold_sources.insert("warning".to_owned(), config.to_string());
     }
+    // Microsecond benchmarks are common: four significant digits, not two decimals.
+    let value = significant(value);
     let detail = if matched == 1 {
-        format!("{worst}: {}", show(round2(value), m.unit))
+        format!("{worst}: {value} {}", m.unit)
     } else {
         format!(
-            "worst of {matched} matching benchmarks: {worst} at {}",
-            show(round2(value), m.unit)
+            "worst of {matched} matching benchmarks: {worst} at {value} {}",
+            m.unit
         )
     };
     Check {
         id: format!("performance.benchmarks.{}", m.key),
         title: format!("Benchmark {:?} {}", target.name, m.what),
-        value: Some(round2(value)),
+        value: Some(value),
         unit: m.unit.to_owned(),
         threshold,
         critical: t.critical,
@@ -293,6 +295,15 @@ fn judged(
         sources: files.to_vec(),
         detail,
     }
+}
+
+/// `v` rounded to four significant digits.
+fn significant(v: f64) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let scale = 10f64.powi(3 - v.abs().log10().floor() as i32);
+    (v * scale).round() / scale
 }
 
 fn missing_check(
@@ -399,6 +410,16 @@ mod tests {
             "{}",
             c[0].detail
         );
+    }
+
+    #[test]
+    fn microsecond_benchmarks_keep_four_significant_digits() {
+        let mut perf = PerfReport::default();
+        perf.benchmarks
+            .insert("t::fast".into(), bench(0.004, Some(0.003_987_7)));
+        let c = run(&[target("fast", critical(5.0))], &perf);
+        assert_eq!(c[0].value, Some(0.003_988));
+        assert_eq!(c[0].detail, "t::fast: 0.003988 ms");
     }
 
     #[test]
