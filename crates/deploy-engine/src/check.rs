@@ -58,8 +58,9 @@ impl<'a> Health<'a> {
     /// first meets a connection reset).
     fn attempt_within(&self, url: &str, timeout: Duration) -> Attempt {
         let timeout = timeout.max(Duration::from_millis(50));
-        let response = match http::get(url, timeout) {
-            Err(e) if e.is_reset() => http::get(url, timeout),
+        let ca = self.config.ca_file.as_deref();
+        let response = match http::get(url, timeout, ca) {
+            Err(e) if e.is_reset() => http::get(url, timeout, ca),
             other => other,
         };
         match response {

@@ -206,6 +206,8 @@ pub struct NginxConfig {
     /// How long every probe must show the new routing before the switch counts as done:
     /// old workers still accept connections for a moment after new ones answer (default 250ms).
     pub settle: Duration,
+    /// PEM certificates trusted for an `https://` `probe_url`, besides the system roots.
+    pub ca_file: Option<String>,
 }
 
 impl Default for NginxConfig {
@@ -219,6 +221,7 @@ impl Default for NginxConfig {
             probe_expect: "{version}".to_owned(),
             switch_timeout: Duration::from_secs(10),
             settle: Duration::from_millis(250),
+            ca_file: None,
         }
     }
 }
@@ -244,6 +247,8 @@ pub struct HealthConfig {
     /// How long a slot may take to answer at all after its start command (default 60s). The
     /// whole check ends by `start_timeout + successes × (interval + timeout)`.
     pub start_timeout: Duration,
+    /// PEM certificates trusted for an `https://` health URL, besides the system roots.
+    pub ca_file: Option<String>,
 }
 
 impl Default for HealthConfig {
@@ -257,6 +262,7 @@ impl Default for HealthConfig {
             failures: 3,
             successes: 1,
             start_timeout: Duration::from_secs(60),
+            ca_file: None,
         }
     }
 }
@@ -678,6 +684,14 @@ impl DeploySection {
                 ));
             }
         };
+        for (k, ca) in [
+            ("health.ca_file", &raw.health.ca_file),
+            ("nginx.ca_file", &raw.nginx.ca_file),
+        ] {
+            if let Some(path) = ca {
+                crate::http::check_ca_file(&key(k), path)?;
+            }
+        }
         if raw.health.failures == 0 || raw.health.successes == 0 {
             return Err(bad(
                 "health",

@@ -132,8 +132,9 @@ impl Nginx {
             if run.interrupted() {
                 return Err(Error::Cancelled);
             }
-            let response = match http::get(&url, Duration::from_secs(2)) {
-                Err(e) if e.is_reset() => http::get(&url, Duration::from_secs(2)),
+            let ca = self.config.ca_file.as_deref();
+            let response = match http::get(&url, Duration::from_secs(2), ca) {
+                Err(e) if e.is_reset() => http::get(&url, Duration::from_secs(2), ca),
                 other => other,
             };
             let seen = match response {

@@ -37,6 +37,10 @@ pub struct Options {
     pub extra: String,
     /// Use `ssh.key_env` (this variable) for the first sshd's key instead of `IdentityFile` options.
     pub key_env: Option<&'static str>,
+    /// Health checks and the switch probe over `https://` through TLS-terminating nginx
+    /// servers with a throwaway CA ([`SiteTls`]); `health.ca_file` and `nginx.ca_file`
+    /// trust it unless `Some(false)`.
+    pub tls: Option<bool>,
 }
 
 impl Default for Options {
@@ -48,8 +52,21 @@ impl Default for Options {
             smoke: true,
             extra: String::new(),
             key_env: None,
+            tls: None,
         }
     }
+}
+
+/// The TLS front of a site built with [`Options::tls`]: nginx terminates TLS with a
+/// certificate of a throwaway CA on two loopback ports.
+#[derive(Debug, Clone)]
+pub struct SiteTls {
+    /// The CA, its certificate and the server's.
+    pub certs: slipway_test_support::tls::Certificates,
+    /// `https://127.0.0.1:PORT/...?port=P` reaches the slot on port P (health, probes).
+    pub slot_port: u16,
+    /// `https://127.0.0.1:PORT/` reaches whatever the router serves.
+    pub front_port: u16,
 }
 
 /// A deployable environment.
@@ -64,6 +81,8 @@ pub struct Site {
     pub config: PathBuf,
     /// Environment variables the binaries need (the SSH key for `key_env`).
     pub envs: Vec<(String, String)>,
+    /// The TLS front, with [`Options::tls`].
+    pub tls: Option<SiteTls>,
 }
 
 impl std::fmt::Debug for Site {
@@ -89,7 +108,31 @@ impl Site {
             .expect("temporary directory");
         let d = dir.path().to_owned();
         std::fs::create_dir_all(d.join("run")).expect("run directory");
-        let nginx = Nginx::start(NginxConfig::default());
+        let tls = options.tls.map(|_| {
+            let tls_dir = d.join("tls");
+            std::fs::create_dir_all(&tls_dir).expect("tls directory");
+            SiteTls {
+                certs: slipway_test_support::tls::Certificates::make(&tls_dir, 7),
+                slot_port: free_port(),
+                front_port: free_port(),
+            }
+        });
+        let nginx_config = NginxConfig::default();
+        let nginx = Nginx::start(match &tls {
+            None => nginx_config,
+            Some(t) => NginxConfig {
+                http_extra: format!(
+                    "{}{}",
+                    t.certs
+                        .nginx_server(t.slot_port, "proxy_pass http://127.0.0.1:$arg_port;"),
+                    t.certs.nginx_server(
+                        t.front_port,
+                        &format!("proxy_pass http://{};", nginx_config.upstream_name)
+                    )
+                ),
+                ..nginx_config
+            },
+        });
         let sshds: Vec<Sshd> = (0..options.ssh_hosts).map(|_| Sshd::start()).collect();
         let bin = sample_service_bin();
         let run = d.join("run").display().to_string();
@@ -196,6 +239,31 @@ impl Site {
             upstream = nginx.upstream_file().display(),
             upstream_name = nginx.upstream_name(),
         );
+        let config = match (&tls, options.tls) {
+            (Some(t), Some(trusted)) => {
+                let ca = if trusted {
+                    format!("ca_file = \"{}\"\n", t.certs.ca.display())
+                } else {
+                    String::new()
+                };
+                config
+                    .replace(
+                        &format!("probe_url = \"{}/version\"\n", nginx.url()),
+                        &format!(
+                            "probe_url = \"https://127.0.0.1:{}/version\"\n{ca}",
+                            t.front_port
+                        ),
+                    )
+                    .replace(
+                        "[deploy.environments.test.health]\n",
+                        &format!(
+                            "[deploy.environments.test.health]\nurl = \"https://localhost:{}/health?port={{port}}\"\n{ca}",
+                            t.slot_port
+                        ),
+                    )
+            }
+            _ => config,
+        };
         let path = d.join("slipway.toml");
         std::fs::write(&path, config).expect("write slipway.toml");
         Self {
@@ -204,6 +272,7 @@ impl Site {
             sshds,
             config: path,
             envs,
+            tls,
         }
     }
 

@@ -22,6 +22,7 @@
 //! | [`smtp`] | [`smtp::SmtpServer`]: aiosmtpd writing a maildir |
 //! | [`mqtt`] | [`mqtt::Mosquitto`]: an MQTT broker and subscribers |
 //! | [`browser`] | [`browser::screenshot`]: headless Chromium renders an HTML report; [`browser::Picture`] checks it is not blank |
+//! | [`tls`] | [`tls::Certificates`]: a throwaway CA and a loopback server certificate (openssl) |
 //!
 //! Helpers: [`actions`] (a clean GitHub Actions environment for running our
 //! binaries), [`ports::free_port`], [`program`] (finding programs),
@@ -47,4 +48,5 @@ pub mod reaper;
 pub mod sample;
 pub mod smtp;
 pub mod sshd;
+pub mod tls;
 pub mod webhook;

@@ -34,7 +34,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tempfile::TempDir;
 
 use crate::ports::free_port;
-use crate::process::{ServerProcess, port_open, run_checked};
+use crate::process::{ServerProcess, port_open};
 use crate::program;
 
 /// How the server talks to clients.
@@ -197,54 +197,11 @@ impl SmtpServer {
     }
 }
 
-/// Makes `ca.pem` (a throwaway CA, named after the port so that two
-/// fixtures' CAs differ by name as well as key) and `server.pem`/`server.key` (signed by
-/// it, for `127.0.0.1` and `localhost`, valid two days) in `dir`; returns
+/// Makes the throwaway CA and the server certificate in `dir` ([`crate::tls`]); returns
 /// the server certificate and key paths.
 fn make_certificates(dir: &Path, port: u16) -> (PathBuf, PathBuf) {
-    let openssl = program::require("openssl");
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"];
-    run_checked(
-        "openssl: make the test CA",
-        Command::new(&openssl)
-            .current_dir(dir)
-            .args(["req", "-x509", "-nodes", "-days", "2"])
-            .args(ec)
-            .args(["-keyout", "ca.key", "-out", "ca.pem"])
-            .arg("-subj")
-            .arg(format!(
-                "/CN=Slipway test CA {}",
-                std::process::id() ^ u32::from(port)
-            ))
-            .args(["-addext", "basicConstraints=critical,CA:TRUE"])
-            .args(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]),
-    );
-    run_checked(
-        "openssl: make the server key and request",
-        Command::new(&openssl)
-            .current_dir(dir)
-            .args(["req", "-nodes"])
-            .args(ec)
-            .args(["-keyout", "server.key", "-out", "server.csr"])
-            .args(["-subj", "/CN=localhost"]),
-    );
-    std::fs::write(
-        dir.join("server.ext"),
-        "subjectAltName=IP:127.0.0.1,DNS:localhost\n\
-         basicConstraints=critical,CA:FALSE\n\
-         keyUsage=critical,digitalSignature\n\
-         extendedKeyUsage=serverAuth\n",
-    )
-    .expect("write the certificate extensions");
-    run_checked(
-        "openssl: sign the server certificate",
-        Command::new(&openssl)
-            .current_dir(dir)
-            .args(["x509", "-req", "-days", "2", "-in", "server.csr"])
-            .args(["-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial"])
-            .args(["-extfile", "server.ext", "-out", "server.pem"]),
-    );
-    (dir.join("server.pem"), dir.join("server.key"))
+    let certs = crate::tls::Certificates::make(dir, u32::from(port));
+    (certs.cert, certs.key)
 }
 
 fn read_lossy(path: &Path) -> Option<String> {

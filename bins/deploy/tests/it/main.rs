@@ -17,5 +17,6 @@ mod lock;
 mod metrics;
 mod rolling;
 mod signals;
+mod tls;
 mod tokens;
 mod waits;

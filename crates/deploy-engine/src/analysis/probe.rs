@@ -31,6 +31,8 @@ pub struct ProbeConfig {
     pub interval: ConfigDuration,
     /// Timeout of one request (default 2s); a timeout is an error.
     pub timeout: ConfigDuration,
+    /// PEM certificates trusted for an `https://` URL, besides the system roots.
+    pub ca_file: Option<String>,
 }
 
 impl Default for ProbeConfig {
@@ -39,6 +41,7 @@ impl Default for ProbeConfig {
             url: "http://{address}:{port}/".to_owned(),
             interval: ConfigDuration::from_millis(100),
             timeout: ConfigDuration::from_secs(2),
+            ca_file: None,
         }
     }
 }
@@ -46,11 +49,14 @@ impl Default for ProbeConfig {
 impl ProbeConfig {
     /// Checks the section.
     pub fn check(&self, key: &str) -> std::result::Result<(), Failure> {
-        if !self.url.starts_with("http://") {
+        if !self.url.starts_with("http://") && !self.url.starts_with("https://") {
             return Err(Failure::bad_input(format!(
-                "{key}.url: {:?} must be an http:// URL (the canary slot's internal address)",
+                "{key}.url: {:?} must be an http:// or https:// URL (the new slot's own address)",
                 self.url
             )));
+        }
+        if let Some(path) = &self.ca_file {
+            http::check_ca_file(&format!("{key}.ca_file"), path)?;
         }
         if let Some(p) = crate::template::unknown_placeholder(&self.url) {
             return Err(Failure::bad_input(format!(
@@ -128,7 +134,10 @@ impl Provide for Probe {
             let url = &urls[i % urls.len()];
             i += 1;
             let started = Instant::now();
-            let ok = matches!(http::get(url, timeout), Ok(r) if r.status < 500);
+            let ok = matches!(
+                http::get(url, timeout, self.config.ca_file.as_deref()),
+                Ok(r) if r.status < 500
+            );
             latencies.push(started.elapsed().as_secs_f64() * 1000.0);
             if !ok {
                 errors += 1;

@@ -46,6 +46,8 @@ pub struct PrometheusConfig {
     pub samples: String,
     /// Timeout of one query (default 5s).
     pub timeout: ConfigDuration,
+    /// PEM certificates trusted for an `https://` URL, besides the system roots.
+    pub ca_file: Option<String>,
 }
 
 impl Default for PrometheusConfig {
@@ -61,6 +63,7 @@ impl Default for PrometheusConfig {
             ),
             samples: format!("sum(increase(http_requests_total{{{sel}}}[{{window}}]))"),
             timeout: ConfigDuration::from_secs(5),
+            ca_file: None,
         }
     }
 }
@@ -68,12 +71,15 @@ impl Default for PrometheusConfig {
 impl PrometheusConfig {
     /// Checks the section.
     pub fn check(&self, key: &str) -> std::result::Result<(), Failure> {
-        if !self.url.starts_with("http://") {
+        if !self.url.starts_with("http://") && !self.url.starts_with("https://") {
             return Err(Failure::bad_input(format!(
-                "{key}.url: {:?} must be the http:// base URL of Prometheus",
+                "{key}.url: {:?} must be the http:// or https:// base URL of Prometheus",
                 self.url
             ))
             .help("e.g. url = \"http://127.0.0.1:9090\""));
+        }
+        if let Some(path) = &self.ca_file {
+            http::check_ca_file(&format!("{key}.ca_file"), path)?;
         }
         for (name, query) in [
             ("error_rate", &self.error_rate),
@@ -172,8 +178,12 @@ impl Prometheus {
             self.config.url.trim_end_matches('/'),
             encode(promql)
         );
-        let response = http::get(&url, self.config.timeout.as_std())
-            .map_err(|e| Error::failed(format!("Prometheus {}: {e}", self.config.url)))?;
+        let response = http::get(
+            &url,
+            self.config.timeout.as_std(),
+            self.config.ca_file.as_deref(),
+        )
+        .map_err(|e| Error::failed(format!("Prometheus {}: {e}", self.config.url)))?;
         if response.status >= 500 {
             return Err(Error::failed(format!(
                 "Prometheus answered {} to {promql}",
