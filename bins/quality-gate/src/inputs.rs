@@ -159,6 +159,10 @@ pub fn load(
             })
             .map(|o| o.kind);
         let mut options = Options::default();
+        if files.len() == 1 {
+            // Nothing to merge with: keep the counts, not which lines were covered.
+            options = options.without_line_detail();
+        }
         if let Some(f) = keep_lines.cloned() {
             options = options.keep_line_hits(move |p| f(p));
         }

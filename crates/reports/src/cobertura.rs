@@ -200,7 +200,10 @@ impl State<'_> {
                 }
             }
             b"class" => {
-                if let Some((file, fc, _)) = self.class.take() {
+                if let Some((file, mut fc, _)) = self.class.take() {
+                    if let Some(o) = self.options {
+                        o.finish(&mut fc);
+                    }
                     self.report.add_file(file, fc);
                 }
             }
@@ -264,6 +267,19 @@ mod tests {
             r.files["app/m.py"].line_hits,
             vec![(1, 1), (2, 3), (3, 0), (4, 1)]
         );
+    }
+
+    #[test]
+    fn line_detail_is_kept_for_merging_unless_asked_not_to() {
+        let r = parse(SAMPLE.as_bytes(), Path::new("c.xml"), &Options::default()).unwrap();
+        let f = &r.files["app/m.py"];
+        assert!(f.exact());
+        assert_eq!(f.detail.get(3), Some(false));
+        let opts = Options::default().without_line_detail();
+        let r = parse(SAMPLE.as_bytes(), Path::new("c.xml"), &opts).unwrap();
+        let f = &r.files["app/m.py"];
+        assert_eq!(f.detail.get(1), None);
+        assert_eq!(f.lines.total, 4);
     }
 
     #[test]

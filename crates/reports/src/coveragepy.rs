@@ -159,6 +159,7 @@ impl<'de> Visitor<'de> for Files<'_, '_> {
                     .collect();
                 fc.line_hits.sort_unstable();
             }
+            self.state.options.finish(&mut fc);
             self.state.report.add_file(name, fc);
         }
         Ok(())

@@ -105,7 +105,8 @@ pub fn parse(
                 if !empty {
                     stack.push(name.to_vec());
                 } else if name == b"sourcefile" {
-                    if let Some((p, fc, _, _)) = file.take() {
+                    if let Some((p, mut fc, _, _)) = file.take() {
+                        options.finish(&mut fc);
                         report.add_file(p, fc);
                     }
                 } else if name == b"package" {
@@ -116,7 +117,8 @@ pub fn parse(
                 stack.pop();
                 match end.local_name().as_ref() {
                     b"sourcefile" => {
-                        if let Some((p, fc, _, _)) = file.take() {
+                        if let Some((p, mut fc, _, _)) = file.take() {
+                            options.finish(&mut fc);
                             report.add_file(p, fc);
                         }
                     }

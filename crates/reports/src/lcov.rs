@@ -68,6 +68,7 @@ pub fn parse(
                     fc.branches.total = t;
                 }
             }
+            options.finish(&mut fc);
             report.add_file(file, fc);
             records += 1;
             continue;

@@ -121,12 +121,14 @@ type LineFilter = Box<dyn Fn(&str) -> bool + Send + Sync>;
 #[derive(Default)]
 pub struct Options {
     keep_line_hits: Option<LineFilter>,
+    no_line_detail: bool,
 }
 
 impl std::fmt::Debug for Options {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Options")
             .field("keep_line_hits", &self.keep_line_hits.is_some())
+            .field("no_line_detail", &self.no_line_detail)
             .finish()
     }
 }
@@ -138,6 +140,22 @@ impl Options {
     pub fn keep_line_hits(mut self, filter: impl Fn(&str) -> bool + Send + Sync + 'static) -> Self {
         self.keep_line_hits = Some(Box::new(filter));
         self
+    }
+
+    /// Keeps only each file's counts, not which lines and branches were covered: for a
+    /// report that will not be merged with another (a single coverage file), where the
+    /// per-line detail would only cost memory. Reports read this way merge by adding.
+    #[must_use]
+    pub fn without_line_detail(mut self) -> Self {
+        self.no_line_detail = true;
+        self
+    }
+
+    /// Drops `file`'s per-line detail when [`Options::without_line_detail`] asked.
+    pub(crate) fn finish(&self, file: &mut model::FileCoverage) {
+        if self.no_line_detail {
+            file.detail = lines::LineDetail::default();
+        }
     }
 
     pub(crate) fn keeps_lines(&self, file: &str) -> bool {
