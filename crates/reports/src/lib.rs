@@ -151,10 +151,13 @@ impl Options {
         self
     }
 
-    /// Drops `file`'s per-line detail when [`Options::without_line_detail`] asked.
+    /// Drops `file`'s per-line detail when [`Options::without_line_detail`] asked, else
+    /// gives back the memory reserved while reading it.
     pub(crate) fn finish(&self, file: &mut model::FileCoverage) {
         if self.no_line_detail {
             file.detail = lines::LineDetail::default();
+        } else {
+            file.detail.shrink();
         }
     }
 

@@ -3,8 +3,6 @@
 //! covered when any run covered it, a branch when any run took it, as `coverage combine`
 //! and Codecov merge.
 
-use std::collections::BTreeMap;
-
 /// How a format names the branches of a line, so only names of the same kind are
 /// compared: destination lines (coverage.py's Cobertura `missing-branches` and JSON
 /// arcs, where exits are negative) or LCOV's `BRDA` block and branch names.
@@ -23,8 +21,9 @@ pub struct BranchLine {
     pub covered: u32,
     /// Branches.
     pub total: u32,
-    /// Names of the branches not taken, when the format names them.
-    pub missing: Option<(Scheme, Vec<String>)>,
+    /// Names of the branches not taken, when the format names them (boxed: most lines
+    /// have none, and a report has millions of lines).
+    pub missing: Option<Box<(Scheme, Vec<String>)>>,
 }
 
 impl BranchLine {
@@ -32,11 +31,11 @@ impl BranchLine {
     /// missed in both runs stays missed), else the better of the two counts.
     fn merge(&mut self, other: &BranchLine) {
         match (&mut self.missing, &other.missing) {
-            (Some((a, mine)), Some((b, theirs))) if a == b && self.total == other.total => {
-                mine.retain(|k| theirs.contains(k));
+            (Some(mine), Some(theirs)) if mine.0 == theirs.0 && self.total == other.total => {
+                mine.1.retain(|k| theirs.1.contains(k));
                 self.covered = self
                     .total
-                    .saturating_sub(u32::try_from(mine.len()).unwrap_or(u32::MAX));
+                    .saturating_sub(u32::try_from(mine.1.len()).unwrap_or(u32::MAX));
             }
             _ => {
                 self.total = self.total.max(other.total);
@@ -44,6 +43,43 @@ impl BranchLine {
                 self.missing = None;
             }
         }
+    }
+}
+
+/// Lines with branches, sorted by line number: a vector, not a tree, because a file has
+/// a few dozen such lines, read in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct BranchMap(Vec<(u32, BranchLine)>);
+
+impl BranchMap {
+    fn find(&self, n: u32) -> Result<usize, usize> {
+        match self.0.last() {
+            Some((last, _)) if *last < n => Err(self.0.len()),
+            _ => self.0.binary_search_by_key(&n, |(k, _)| *k),
+        }
+    }
+
+    fn get_mut(&mut self, n: u32) -> Option<&mut BranchLine> {
+        let i = self.find(n).ok()?;
+        Some(&mut self.0[i].1)
+    }
+
+    fn insert(&mut self, n: u32, b: BranchLine) {
+        match self.find(n) {
+            Ok(i) => self.0[i].1 = b,
+            Err(i) => self.0.insert(i, (n, b)),
+        }
+    }
+
+    fn get_or_insert_with(&mut self, n: u32, make: impl FnOnce() -> BranchLine) -> &mut BranchLine {
+        let i = match self.find(n) {
+            Ok(i) => i,
+            Err(i) => {
+                self.0.insert(i, (n, make()));
+                i
+            }
+        };
+        &mut self.0[i].1
     }
 }
 
@@ -57,7 +93,7 @@ pub struct LineDetail {
     /// Per line number: 0 not executable, 1 missed, 2 covered.
     state: Vec<u8>,
     /// Lines with branches.
-    branches: BTreeMap<u32, BranchLine>,
+    branches: BranchMap,
     /// Whether a line without a number was seen (the detail cannot be trusted).
     broken: bool,
 }
@@ -84,22 +120,22 @@ impl LineDetail {
             self.broken = true;
             return;
         };
-        let b = self.branches.entry(n).or_insert_with(|| BranchLine {
+        let b = self.branches.get_or_insert_with(n, || BranchLine {
             covered: 0,
             total: 0,
-            missing: Some((Scheme::Destination, Vec::new())),
+            missing: Some(Box::new((Scheme::Destination, Vec::new()))),
         });
         b.total += 1;
         if taken {
             b.covered += 1;
         }
         match (name, &mut b.missing) {
-            (Some((scheme, key)), Some((have, missing))) => {
+            (Some((scheme, key)), Some(m)) => {
                 if scheme == Scheme::Lcov {
-                    *have = Scheme::Lcov;
+                    m.0 = Scheme::Lcov;
                 }
                 if !taken {
-                    missing.push(key);
+                    m.1.push(key);
                 }
             }
             _ => b.missing = None,
@@ -128,9 +164,9 @@ impl LineDetail {
         let fresh = BranchLine {
             covered,
             total,
-            missing: missing.map(|m| (Scheme::Destination, m)),
+            missing: missing.map(|m| Box::new((Scheme::Destination, m))),
         };
-        match self.branches.get_mut(&n) {
+        match self.branches.get_mut(n) {
             // The same line twice in one run (a class repeated): add up.
             Some(have) => {
                 have.covered += covered;
@@ -149,7 +185,7 @@ impl LineDetail {
             self.broken = true;
             return;
         };
-        match self.branches.get_mut(&n) {
+        match self.branches.get_mut(n) {
             Some(have) => have.merge(&b),
             None => {
                 self.branches.insert(n, b);
@@ -173,7 +209,7 @@ impl LineDetail {
 
     /// Branches taken and branches.
     pub fn branches(&self) -> (u64, u64) {
-        self.branches.values().fold((0, 0), |(c, t), b| {
+        self.branches.0.iter().fold((0, 0), |(c, t), (_, b)| {
             (c + u64::from(b.covered), t + u64::from(b.total))
         })
     }
@@ -191,8 +227,8 @@ impl LineDetail {
         for (i, &s) in other.state.iter().enumerate() {
             self.state[i] = self.state[i].max(s);
         }
-        for (n, b) in &other.branches {
-            match self.branches.get_mut(n) {
+        for (n, b) in &other.branches.0 {
+            match self.branches.get_mut(*n) {
                 Some(have) => have.merge(b),
                 None => {
                     self.branches.insert(*n, b.clone());
@@ -200,6 +236,12 @@ impl LineDetail {
             }
         }
         self.broken |= other.broken;
+    }
+
+    /// Gives back the memory reserved while the file was read.
+    pub fn shrink(&mut self) {
+        self.state.shrink_to_fit();
+        self.branches.0.shrink_to_fit();
     }
 
     /// Whether line `n` is executable, and if so whether it was covered.
@@ -239,10 +281,10 @@ mod tests {
         let named = |missing: &[&str]| BranchLine {
             covered: 2 - missing.len() as u32,
             total: 2,
-            missing: Some((
+            missing: Some(Box::new((
                 Scheme::Destination,
                 missing.iter().map(|s| (*s).to_owned()).collect(),
-            )),
+            ))),
         };
         let mut a = LineDetail::default();
         a.branch(Some(6), named(&["7"]));
@@ -255,7 +297,7 @@ mod tests {
             BranchLine {
                 covered: 1,
                 total: 2,
-                missing: Some((Scheme::Lcov, vec!["0,jump to line 8".into()])),
+                missing: Some(Box::new((Scheme::Lcov, vec!["0,jump to line 8".into()]))),
             },
         );
         assert_eq!(b.branches(), (1, 2), "different schemes never intersect");
