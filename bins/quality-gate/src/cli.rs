@@ -91,7 +91,7 @@ pub struct GateArgs {
     #[arg(long, value_enum)]
     pub draft: Option<Draft>,
 
-    /// Categories that must have a report (tests, coverage, security, lint, performance).
+    /// Categories that must have a report (tests, coverage, security, secrets, lint, performance).
     #[arg(long, value_delimiter = ',', value_name = "CATEGORY")]
     pub require: Vec<String>,
 

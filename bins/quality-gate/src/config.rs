@@ -54,7 +54,7 @@ pub struct GateConfig {
     pub reports: Vec<String>,
     /// `"KIND=GLOB"` format overrides, like `--format`.
     pub formats: Vec<String>,
-    /// Categories that must have at least one report: `tests`, `coverage`, `security`,
+    /// Categories that must have at least one report: `tests`, `coverage`, `security`, `secrets`,
     /// `lint`, `performance`.
     pub require: Vec<String>,
     /// What a missing report does (default `fail`).
