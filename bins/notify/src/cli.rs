@@ -29,8 +29,15 @@ pub struct Cli {
     )]
     pub event: EventKind,
 
-    /// How it ended (or `started`, for a deploy about to begin).
-    #[arg(long, value_enum, required = true, env = "SLIPWAY_NOTIFY_STATUS")]
+    /// How it ended (or `started`, for a deploy about to begin). `--event summary`
+    /// defaults to `success`.
+    #[arg(
+        long,
+        value_enum,
+        required_if_eq_any([("event", "pipeline"), ("event", "deploy"), ("event", "release"), ("event", "gate")]),
+        env = "SLIPWAY_NOTIFY_STATUS",
+        default_value_if("event", "summary", "success")
+    )]
     pub status: Option<Status>,
 
     /// Channel to send to: a name from [notify.channels] or a channel URL. Repeatable.
@@ -39,7 +46,7 @@ pub struct Cli {
     pub to: Vec<String>,
 
     /// A JSON document written by another Slipway tool (gate.json, deploy.json,
-    /// rollback.json, version.json). Repeatable; a missing file is skipped with a warning.
+    /// rollback.json, version.json, metrics.json). Repeatable; a missing file is skipped with a warning.
     #[arg(long = "report", value_name = "FILE")]
     pub reports: Vec<PathBuf>,
 
@@ -142,5 +149,11 @@ mod tests {
         .unwrap();
         assert_eq!(cli.status, Some(Status::RolledBack));
         assert_eq!(cli.to.len(), 2);
+        let cli = Cli::try_parse_from(["notify", "--event", "summary"]).unwrap();
+        assert_eq!(
+            cli.status,
+            Some(Status::Success),
+            "a summary needs no status"
+        );
     }
 }

@@ -19,6 +19,8 @@ pub enum EventKind {
     Release,
     /// A quality gate verdict.
     Gate,
+    /// The weekly delivery summary from `deploy metrics` (`--report metrics.json`).
+    Summary,
 }
 
 impl EventKind {
@@ -29,6 +31,7 @@ impl EventKind {
             EventKind::Deploy => "deploy",
             EventKind::Release => "release",
             EventKind::Gate => "gate",
+            EventKind::Summary => "summary",
         }
     }
 }
@@ -184,6 +187,15 @@ pub struct Context {
     /// `slipway.version-manager/v1` document, as read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub release: Option<Value>,
+    /// `slipway.metrics/v1` document, as read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Value>,
+    /// For `summary`: the metrics window (`2026-03-02 → 2026-03-09`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<String>,
+    /// For `summary`: the figures and trends as text, a block per environment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_summary: Option<String>,
     /// Tests passed / total, when a gate report had them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tests: Option<TestCounts>,
@@ -390,6 +402,14 @@ impl Context {
         );
         fact("Commit", short_sha.clone());
         fact("Actor", github.actor.clone());
+        let summary = reports
+            .metrics
+            .as_ref()
+            .filter(|_| event == EventKind::Summary);
+        if let Some(m) = summary {
+            // The figures lead: they are what a summary is for.
+            facts.splice(0..0, crate::metrics::facts(m));
+        }
 
         Self {
             event,
@@ -429,6 +449,9 @@ impl Context {
             deploy: reports.deploy.clone(),
             rollback: reports.rollback.clone(),
             release: reports.release.clone(),
+            metrics: reports.metrics.clone(),
+            window: summary.map(crate::metrics::window),
+            metrics_summary: summary.map(crate::metrics::text),
             tests,
             coverage,
             release_url,

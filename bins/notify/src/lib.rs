@@ -1,4 +1,4 @@
-//! `notify`: pipeline, deploy, release and quality-gate messages to Slack, Microsoft Teams,
+//! `notify`: pipeline, deploy, release, quality-gate and weekly summary messages to Slack, Microsoft Teams,
 //! Discord, Google Chat, generic webhooks, email, MQTT and GitHub issues, from one config.
 //!
 //! The flow of a run: load `[notify]` and the channels ([`channel`]); build the message
@@ -16,6 +16,7 @@ pub mod config;
 pub mod deliver;
 pub mod event;
 pub mod http;
+pub mod metrics;
 pub mod redact;
 pub mod render;
 pub mod report;
@@ -67,6 +68,11 @@ pub fn run(cli: &Cli, ui: &Ui) -> anyhow::Result<Exit> {
     }
     let github = GithubContext::from_env();
     let reports = Reports::read(&cli.reports, ui)?;
+    if event == EventKind::Summary && reports.metrics.is_none() {
+        return Err(Failure::bad_input("--event summary needs the metrics document")
+            .help("run `deploy metrics --since 7d --output metrics.json`, then pass --report metrics.json")
+            .into());
+    }
     let started_at = match &cli.started_at {
         Some(text) => Some(
             time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)

@@ -149,7 +149,7 @@ impl Renderer {
             }
         };
         list(dir, "", &mut files);
-        for event in ["pipeline", "deploy", "release", "gate"] {
+        for event in ["pipeline", "deploy", "release", "gate", "summary"] {
             list(&dir.join(event), &format!("{event}/"), &mut files);
         }
         files.sort();
@@ -339,6 +339,7 @@ mod tests {
             EventKind::Deploy,
             EventKind::Release,
             EventKind::Gate,
+            EventKind::Summary,
         ] {
             for status in [
                 Status::Success,

@@ -17,6 +17,8 @@ pub struct Reports {
     pub rollback: Option<Value>,
     /// `slipway.version-manager/v1`.
     pub release: Option<Value>,
+    /// `slipway.metrics/v1` (`deploy metrics`), for `--event summary`.
+    pub metrics: Option<Value>,
 }
 
 impl Reports {
@@ -47,12 +49,14 @@ impl Reports {
                 &mut reports.rollback
             } else if schema.starts_with("slipway.version") {
                 &mut reports.release
+            } else if schema.starts_with("slipway.metrics/") {
+                &mut reports.metrics
             } else {
                 return Err(Failure::bad_input(format!(
                     "{}: schema {schema:?} is not one notify reads",
                     path.display()
                 ))
-                .help("pass gate.json, deploy.json, rollback.json or version.json"));
+                .help("pass gate.json, deploy.json, rollback.json, version.json or metrics.json"));
             };
             *slot = Some(doc);
         }

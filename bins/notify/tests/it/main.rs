@@ -11,5 +11,6 @@ mod overrides;
 mod routing;
 mod secrets;
 mod slack;
+mod summary;
 mod templates;
 mod webhook;
