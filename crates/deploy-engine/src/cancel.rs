@@ -5,17 +5,19 @@
 //! GitHub cancels a job by sending SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s
 //! after that. So a second signal does not cut the cleanup short: the first starts it,
 //! the second is only reported, and a third (someone pressing Ctrl-C again and again)
-//! exits at once with 130. After the first signal the cleanup has [`CLEANUP_BUDGET`]:
-//! each command it runs is bounded by what is left of it (and gets at least
-//! [`CLEANUP_FLOOR`]), so routing is back and the lock released before the SIGKILL.
+//! exits at once with 130. After the first signal the user's commands the cleanup runs
+//! (stop, `on_failure` hooks) share [`CLEANUP_BUDGET`]: each is bounded by what is left of
+//! it (and gets at least [`CLEANUP_FLOOR`]), so a slow stop cannot hold routing restore's
+//! bookkeeping (ledger, lock release) past the SIGKILL.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-/// How long the cleanup after a signal may take in all, within GitHub's 10 s to SIGKILL.
+/// How long the user's commands in the cleanup after a signal may take in all, within
+/// GitHub's 10 s to SIGKILL.
 pub const CLEANUP_BUDGET: Duration = Duration::from_secs(6);
-/// The least time each cleanup command gets, even past the budget (releasing the lock).
+/// The least time each of those commands gets, even past the budget.
 pub const CLEANUP_FLOOR: Duration = Duration::from_secs(1);
 
 /// A cancellation flag, set by a signal or by hand.

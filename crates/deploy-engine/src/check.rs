@@ -246,7 +246,13 @@ pub fn commands(
     for template in list {
         run.checkpoint()?;
         let script = vars.render(template);
-        let result = run.exec(&Local, &script, None, timeout, Mode::Change);
+        let result = run.exec(
+            &Local,
+            &script,
+            None,
+            run.after_signal(timeout),
+            Mode::Change,
+        );
         let out = match result {
             Ok(out) => out,
             Err(e) => {

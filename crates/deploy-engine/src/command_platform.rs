@@ -149,7 +149,7 @@ impl CommandPlatform {
             what,
             script,
             None,
-            self.env.command_timeout,
+            run.after_signal(self.env.command_timeout),
             mode,
         )?;
         if !out.combined().is_empty() {

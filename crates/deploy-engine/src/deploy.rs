@@ -583,7 +583,7 @@ pub fn deploy(run: &Run, parts: &Parts, request: &Request) -> Outcome {
         return finish(doc, status, exit, help);
     }
     // Released on every way out, a panic unwinding included.
-    let guard = parts.lock.guard(run, &id);
+    let guard = parts.lock.guard(run, &id).renewing(&holder);
     let release = || guard.release();
     let prepared = (|| -> Result<(Ledger, Option<Routing>, Option<Active>), Error> {
         let mut ledger = parts.ledger.load(run)?;

@@ -3,9 +3,11 @@
 //! is atomic, and `holder.json` inside records who holds it (actor, pid, machine, time,
 //! version, run URL).
 //!
-//! - A lock is **stale** only when its TTL has passed, or when its holder is provably gone:
-//!   it runs on this same machine and its process is dead. A lock held from another machine
-//!   within its TTL is live, whatever `--force` says.
+//! - A lock is **stale** only when its TTL has passed since its holder last renewed it, or
+//!   when its holder is provably gone: it runs on this same machine and its process is
+//!   dead. A running deploy renews its lease every quarter of the TTL ([`Guard::renewing`]),
+//!   so a long canary is never taken for a dead one. A lock held from another machine and
+//!   renewed within its TTL is live, whatever `--force` says.
 //! - `--force` breaks a stale lock and says whose it was; it never breaks a live one.
 //! - A manual freeze (`deploy lock acquire -m reason`) is never stale: it is lifted by
 //!   `deploy lock release`, or broken by an explicit `--break-freeze`, which names it.
@@ -55,6 +57,10 @@ pub struct Holder {
     pub run_url: Option<String>,
     /// Why (manual freezes).
     pub message: Option<String>,
+    /// When the holder last renewed its lease (seconds since the epoch): a running deploy
+    /// renews every quarter of the TTL, so only a holder that stopped renewing goes stale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewed_epoch: Option<u64>,
 }
 
 impl Holder {
@@ -77,6 +83,7 @@ impl Holder {
             version: version.map(str::to_owned),
             run_url: ctx.run_url(),
             message: message.map(str::to_owned),
+            renewed_epoch: None,
         }
     }
 
@@ -121,19 +128,33 @@ impl Holder {
         if self.pid != 0 && self.machine == machine() && !pid_alive(self.pid) {
             return Some(format!("process {} is gone on {}", self.pid, self.machine));
         }
-        let age = epoch().saturating_sub(self.since_epoch);
+        let age = epoch().saturating_sub(self.last_seen());
         (age > ttl.as_secs()).then(|| {
-            format!(
-                "it is older than the lock TTL ({}s > {}s)",
-                age,
-                ttl.as_secs()
-            )
+            if self.renewed_epoch.is_some() {
+                format!(
+                    "its holder stopped renewing it {age}s ago, longer than the lock TTL ({}s)",
+                    ttl.as_secs()
+                )
+            } else {
+                format!(
+                    "it is older than the lock TTL ({}s > {}s)",
+                    age,
+                    ttl.as_secs()
+                )
+            }
         })
     }
 
-    /// When a live lock turns stale by its TTL (RFC 3339), for messages.
+    /// When the holder was last known alive: its last renewal, else when it took the lock.
+    pub fn last_seen(&self) -> u64 {
+        self.renewed_epoch
+            .unwrap_or(self.since_epoch)
+            .max(self.since_epoch)
+    }
+
+    /// When a live lock turns stale by its TTL if its holder stops renewing it (RFC 3339).
     pub fn stale_at(&self, ttl: Duration) -> String {
-        rfc3339(self.since_epoch.saturating_add(ttl.as_secs()))
+        rfc3339(self.last_seen().saturating_add(ttl.as_secs()))
     }
 
     /// Whether the holder is a live process on this machine.
@@ -269,6 +290,7 @@ pub struct Guard<'a> {
     run: &'a Run,
     id: String,
     released: std::cell::Cell<bool>,
+    renewer: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl std::fmt::Debug for Guard<'_> {
@@ -281,9 +303,47 @@ impl std::fmt::Debug for Guard<'_> {
 }
 
 impl Guard<'_> {
+    /// Renews the lease of `holder` (this guard's run) every quarter of the TTL until the
+    /// lock is released, so a long run is never mistaken for a dead one. Not under
+    /// `--dry-run` (nothing was taken).
+    #[must_use]
+    pub fn renewing(mut self, holder: &Holder) -> Self {
+        if self.run.dry_run || self.renewer.is_some() {
+            return self;
+        }
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let every = (self.lock.ttl / 4).max(Duration::from_millis(200));
+        let (lock, mut holder, flag) = (self.lock.clone(), holder.clone(), Arc::clone(&stop));
+        let spawned = std::thread::Builder::new()
+            .name("lock-renewal".into())
+            .spawn(move || {
+                let stopped = || flag.load(std::sync::atomic::Ordering::SeqCst);
+                loop {
+                    let next = Instant::now() + every;
+                    while Instant::now() < next {
+                        if stopped() {
+                            return;
+                        }
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    holder.renewed_epoch = Some(epoch());
+                    if let Err(e) = lock.renew(&holder) {
+                        tracing::warn!("could not renew the lock of {}: {e}", lock.environment);
+                    }
+                }
+            });
+        if spawned.is_ok() {
+            self.renewer = Some(stop);
+        }
+        self
+    }
+
     /// Releases the lock if this run still holds it; a failure is a warning (the lock
     /// then stays until it is stale or released by hand).
     pub fn release(&self) {
+        if let Some(stop) = &self.renewer {
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
         if self.released.replace(true) {
             return;
         }
@@ -374,6 +434,7 @@ impl Lock {
                             version: None,
                             run_url: None,
                             message: None,
+                            renewed_epoch: None,
                         }
                     },
                 )))
@@ -485,7 +546,22 @@ impl Lock {
             run,
             id: id.to_owned(),
             released: std::cell::Cell::new(false),
+            renewer: None,
         }
+    }
+
+    /// Rewrites `holder.json` with `holder` (its renewal time) if `holder` still holds the
+    /// lock; a lock released or broken in between is left alone.
+    fn renew(&self, holder: &Holder) -> std::result::Result<(), crate::shell::RunError> {
+        let json = serde_json::to_string(holder).unwrap_or_default();
+        let script = format!(
+            "d={d}; if grep -q {id} \"$d/holder.json\" 2>/dev/null; then cat > \"$d/.holder.json.$$\" && mv -f \"$d/.holder.json.$$\" \"$d/holder.json\"; fi",
+            d = quote(&self.dir),
+            id = quote(&format!("\"id\":\"{}\"", holder.id))
+        );
+        self.target
+            .run(&script, Some(json.as_bytes()), TIMEOUT, None)
+            .map(|_| ())
     }
 
     /// Takes the lock for `holder`, waiting up to `wait` behind a live holder. `breaking`
@@ -515,7 +591,12 @@ impl Lock {
         let mut announced = false;
         let mut breaks = 0;
         loop {
-            let current = match self.try_take(run, holder)? {
+            // Taken now, not when the run started waiting: a long --lock-wait must not
+            // make a fresh lock look old.
+            let mut attempt = holder.clone();
+            attempt.since = crate::ledger::now();
+            attempt.since_epoch = epoch();
+            let current = match self.try_take(run, &attempt)? {
                 Found::Acquired => return Ok(()),
                 Found::Unexpected(why) => return Err(self.unexpected(why)),
                 Found::Held(current) => current,
@@ -603,6 +684,30 @@ mod tests {
         );
         let run = Run::new(slipway_kit::Ui::detect().quiet(true), Cancel::new(), false);
         (dir, lock, run)
+    }
+
+    /// Writes `holder` as the lock's holder, as a run that took it at `since_epoch` would.
+    fn plant(lock: &Lock, holder: &Holder) {
+        std::fs::create_dir_all(lock.path()).unwrap();
+        std::fs::write(
+            format!("{}/holder.json", lock.path()),
+            serde_json::to_string(holder).unwrap(),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_lock_is_stamped_when_taken_not_when_the_run_started_waiting() {
+        let (_dir, lock, run) = setup();
+        let mut waited = Holder::this_process("queued", "deploy", Some("v1"), None);
+        waited.since_epoch -= 7200;
+        lock.acquire(&run, &waited, Duration::ZERO, NONE).unwrap();
+        let held = lock.holder(&run).unwrap().unwrap();
+        assert_eq!(
+            held.stale_reason(Duration::from_secs(3600)),
+            None,
+            "{held:?}"
+        );
     }
 
     #[test]
@@ -730,9 +835,8 @@ mod tests {
         }
         assert_eq!(lock.holder(&run).unwrap().unwrap().id, "runner-2");
         // Two hours later (TTL 1h) it is stale, and --force breaks it.
-        lock.remove(&run, None).unwrap();
         foreign.since_epoch -= 7200;
-        lock.acquire(&run, &foreign, Duration::ZERO, NONE).unwrap();
+        plant(&lock, &foreign);
         match lock.acquire(&run, &me, Duration::ZERO, NONE) {
             Err(LockError::Held {
                 stale: Some(why), ..
@@ -749,7 +853,7 @@ mod tests {
         let mut freeze = Holder::this_process("freeze", "manual", None, Some("Black Friday"));
         freeze.since_epoch -= 30 * 24 * 3600;
         freeze.pid = 999_999_999;
-        lock.acquire(&run, &freeze, Duration::ZERO, NONE).unwrap();
+        plant(&lock, &freeze);
         let me = Holder::this_process("me", "deploy", Some("v2"), None);
         match lock.acquire(&run, &me, Duration::from_secs(30), FORCE) {
             Err(LockError::Held {
@@ -812,5 +916,35 @@ mod tests {
             !release.contains("panic = \"abort\""),
             "panic = \"abort\" skips lock release and routing restore: {release}"
         );
+    }
+
+    #[test]
+    fn a_run_renews_its_lease_so_it_never_turns_stale_while_it_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = Lock::new(
+            Arc::new(crate::shell::Local),
+            &dir.path().join("staging").display().to_string(),
+            "staging",
+            Duration::from_secs(2),
+        );
+        let run = Run::new(slipway_kit::Ui::detect().quiet(true), Cancel::new(), false);
+        let mut long = Holder::this_process("long-run", "deploy", Some("v1"), None);
+        // Held from another runner: only the TTL can make it stale.
+        long.machine = "another-runner".into();
+        lock.acquire(&run, &long, Duration::ZERO, NONE).unwrap();
+        let guard = lock.guard(&run, "long-run").renewing(&long);
+        // Past its TTL of 2 s, renewed every 0.5 s: still live.
+        std::thread::sleep(Duration::from_secs(4));
+        let me = Holder::this_process("me", "deploy", Some("v2"), None);
+        match lock.acquire(&run, &me, Duration::ZERO, FORCE) {
+            Err(LockError::Held {
+                stale: None,
+                holder,
+                ..
+            }) => assert!(holder.renewed_epoch.is_some(), "{holder:?}"),
+            other => panic!("a renewed lock is live, got {other:?}"),
+        }
+        drop(guard);
+        assert!(lock.holder(&run).unwrap().is_none(), "released on drop");
     }
 }

@@ -135,7 +135,7 @@ impl Platform for Hosts {
             "stop",
             &script,
             None,
-            self.env.command_timeout,
+            run.after_signal(self.env.command_timeout),
             Mode::Cleanup,
         )?;
         Ok(())

@@ -246,7 +246,7 @@ impl<'a> Session<'a> {
             run,
             parts,
             request,
-            guard: parts.lock.guard(run, &id),
+            guard: parts.lock.guard(run, &id).renewing(&holder),
             id,
             started,
             started_at,

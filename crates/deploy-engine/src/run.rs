@@ -112,6 +112,16 @@ impl Run {
             .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
+    /// The bound of one of the user's commands (stop, `on_failure` hooks): after a signal,
+    /// putting things back races GitHub's SIGKILL, so it gets only what is left of the
+    /// cleanup budget ([`crate::cancel::CLEANUP_BUDGET`]). The engine's own commands
+    /// (router, ledger, lock) keep their bounds: they are short and must not be starved.
+    pub fn after_signal(&self, timeout: Duration) -> Duration {
+        self.cancel
+            .cleanup_left()
+            .map_or(timeout, |left| timeout.min(left))
+    }
+
     /// Whether a signal should stop what is running now.
     pub fn interrupted(&self) -> bool {
         self.cancel.is_cancelled() && !self.cleaning.load(std::sync::atomic::Ordering::SeqCst)
@@ -336,12 +346,6 @@ impl Run {
         let cancellable =
             mode == Mode::Change && !self.cleaning.load(std::sync::atomic::Ordering::SeqCst);
         let cancel = cancellable.then_some(&self.cancel);
-        // After a signal, putting things back races GitHub's SIGKILL: every command gets
-        // only what is left of the cleanup budget.
-        let timeout = match self.cancel.cleanup_left() {
-            Some(left) if !cancellable => timeout.min(left),
-            _ => timeout,
-        };
         Ok(target.run(script, stdin, timeout, cancel)?)
     }
 
