@@ -168,6 +168,11 @@ fn ci_pipeline_fails_the_gate_on_a_failing_test_and_notifies_the_failure() {
 fn release_pipeline_bumps_tags_writes_the_changelog_releases_and_deploys_production() {
     let user = user();
     let caller = docs_caller("pipeline-release.yml@v1").unwrap();
+    let lines = caller.lines().filter(|l| !l.trim().is_empty()).count();
+    assert!(
+        lines <= 10,
+        "the caller in docs/actions.md is ten lines, not {lines}"
+    );
     user.add_workflow("release.yml", &caller);
     let run = user.run(slipway(), "release.yml", "push", None).unwrap();
     assert!(run.succeeded, "{}", show(&run));
@@ -206,6 +211,31 @@ fn release_pipeline_bumps_tags_writes_the_changelog_releases_and_deploys_product
     let messages = user.messages();
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert!(messages[0].contains("1.1.0"), "{}", messages[0]);
+}
+
+#[test]
+fn release_pipeline_with_nothing_releasable_tags_nothing_and_deploys_nothing() {
+    let user = user();
+    user.repo.tag_annotated("v1.1.0", "released by hand");
+    // A `ci:` commit releases nothing.
+    user.add_workflow(
+        "release.yml",
+        &docs_caller("pipeline-release.yml@v1").unwrap(),
+    );
+    let run = user.run(slipway(), "release.yml", "push", None).unwrap();
+    assert!(run.succeeded, "{}", show(&run));
+    assert_eq!(
+        run.output("Next version", "released"),
+        "false",
+        "{}",
+        show(&run)
+    );
+    assert!(!run.ran("Version files, changelog, commit, tag, push"));
+    assert!(!run.ran("Deploy"), "{}", show(&run));
+    let tags = user.repo.run_git_in_remote(&["tag", "--list"]);
+    assert!(!tags.contains("v1.2.0"), "{tags}");
+    assert_eq!(user.serving().as_deref(), Some(PREVIOUS));
+    assert!(user.messages().is_empty());
 }
 
 #[test]
