@@ -6,7 +6,10 @@
 //! 3. the engine's own overhead per step: a deploy whose start/stop commands are `true`
 //!    and whose health endpoint is always up, so every millisecond is the tool's;
 //! 4. SSH step cost with ControlMaster for 1 and 10 hosts (first command, then the steady
-//!    per-command cost), against a fresh connection per command.
+//!    per-command cost), against a fresh connection per command;
+//! 5. restore: a blue-green deploy of a version answering 20 % errors, probe analysis
+//!    every second through the validation window: from the end of the first failing
+//!    measurement (the failing window) to the previous version served again through nginx.
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 use std::sync::Arc;
@@ -307,6 +310,83 @@ fn main() {
         ssh_overhead(1);
         ssh_overhead(10);
     }
+    if want("restore") {
+        restore_after_failing_metric();
+    }
+}
+
+fn restore_after_failing_metric() {
+    const INTERVAL_MS: f64 = 1000.0;
+    let site = Site::start(Options {
+        smoke: false,
+        validation_window: "3s",
+        extra: "[deploy.environments.test.analysis]\nprovider = \"probe\"\ninterval = \"1s\"\n\
+                min_samples = 10\n[deploy.environments.test.analysis.probe]\ninterval = \"20ms\"\n"
+            .into(),
+        ..Options::default()
+    });
+    deploy_version(&site, "v1");
+    let parts = Parts::new(&site.environment()).unwrap();
+    let (mut after_window, mut decided) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        // Watch what nginx serves, every 5 ms, from a new connection each time.
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let watcher = {
+            let stop = Arc::clone(&stop);
+            let url = format!("{}/version", site.nginx.url());
+            std::thread::spawn(move || {
+                // (when, serving the bad version) for every answer through nginx.
+                let mut samples = Vec::new();
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    let body = slipway_test_support::http::get(&url)
+                        .map(|r| r.text())
+                        .unwrap_or_default();
+                    samples.push((Instant::now(), body.contains("v2-errors20")));
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                // Old nginx workers answer for a moment after a switch: traffic is back
+                // at the first answer after the last one from the bad version.
+                let last_bad = samples.iter().rposition(|(_, bad)| *bad)?;
+                samples.get(last_bad + 1).map(|(at, _)| *at)
+            })
+        };
+        let started = Instant::now();
+        let outcome = deploy::deploy(
+            &quiet_run(),
+            &parts,
+            &Request {
+                version: "v2-errors20".into(),
+                strategy: None,
+                lock_wait: Duration::ZERO,
+                breaking: slipway_deploy_engine::lock::Breaking::default(),
+            },
+        );
+        let returned = started.elapsed().as_secs_f64() * 1000.0;
+        std::thread::sleep(Duration::from_millis(200));
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let restored = watcher.join().unwrap().expect("v1 served again");
+        assert_eq!(outcome.exit, Exit::No, "{:?}", outcome.document.error);
+        let steps = &outcome.document.steps;
+        let window = steps
+            .iter()
+            .position(|s| s.name.starts_with("validation window"))
+            .unwrap();
+        // Steps run one after another: the window starts when the steps before it ended.
+        let window_start: f64 = steps[..window].iter().map(|s| s.duration_ms as f64).sum();
+        let failing_window_end = window_start + INTERVAL_MS;
+        let restored_ms = (restored - started).as_secs_f64() * 1000.0;
+        after_window.push(restored_ms - failing_window_end);
+        decided.push(window_start + steps[window].duration_ms as f64 - failing_window_end);
+        assert!(returned >= restored_ms - 50.0);
+    }
+    stats(
+        "restore: failing window end -> analysis fails the window",
+        decided,
+    );
+    stats(
+        "restore: failing window end -> v1 served again via nginx",
+        after_window,
+    );
 }
 
 fn load() -> String {
