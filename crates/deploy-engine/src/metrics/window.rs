@@ -24,7 +24,9 @@ impl Window {
     /// the flag and the value.
     pub fn parse(since: Option<&str>, until: Option<&str>, now: i64) -> Result<Self, String> {
         let until = match until {
-            None => now,
+            // Runs are compared by whole seconds and `until` is exclusive: a run that ended
+            // earlier in this very second is in.
+            None => now + 1,
             Some(u) => parse_point(u, true).map_err(|e| format!("--until {u:?}: {e}"))?,
         };
         let since = match since.unwrap_or("30d") {
@@ -111,7 +113,7 @@ mod tests {
     fn a_span_counts_back_from_until_and_dates_cover_whole_days() {
         let w = Window::parse(Some("30d"), None, NOW).unwrap();
         assert_eq!((w.until - w.since) / DAY, 30);
-        assert_eq!(w.until, NOW);
+        assert_eq!(w.until, NOW + 1, "a run that ended in this second is in");
         let w = Window::parse(Some("2026-02-01"), Some("2026-02-28"), NOW).unwrap();
         assert_eq!(rfc3339(w.since), "2026-02-01T00:00:00Z");
         assert_eq!(
