@@ -1,4 +1,5 @@
-//! Every file of the peer corpus (`/work/shared/corpus`, or `$SLIPWAY_CORPUS`) through the
+//! Every file of the peer corpus (vendored under `tests/corpus`, licences and sources in its
+//! `SOURCES.md`; `$SLIPWAY_CORPUS` points elsewhere) through the
 //! parsers: nothing panics, files the peers expect to fail fail with an error naming the
 //! file, and test counts match EnricoMi's `.results.json` wherever one exists.
 
@@ -6,11 +7,13 @@ use std::path::{Path, PathBuf};
 
 use slipway_reports::{Options, Report, parse_path};
 
-/// The peer corpus, or a loud failure saying how to provide it: these tests never pass
-/// by skipping.
+/// The peer corpus (the vendored copy unless `$SLIPWAY_CORPUS` names another), or a loud
+/// failure saying how to provide it: these tests never pass by skipping.
 pub(crate) fn corpus_or_fail() -> PathBuf {
-    let dir = std::env::var_os("SLIPWAY_CORPUS")
-        .map_or_else(|| PathBuf::from("/work/shared/corpus"), PathBuf::from);
+    let dir = std::env::var_os("SLIPWAY_CORPUS").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus"),
+        PathBuf::from,
+    );
     assert!(
         dir.join("MANIFEST.tsv").is_file(),
         "peer report corpus not found at {}: set SLIPWAY_CORPUS to a copy of it \

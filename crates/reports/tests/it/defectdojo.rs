@@ -131,14 +131,11 @@ fn every_defectdojo_scan_reads_with_defectdojos_counts_and_severities() {
     let mut differences = Vec::new();
     for row in rows() {
         let path = dir.join(&row.file);
-        if !path.exists() {
-            assert!(
-                BIG.contains(&row.file.as_str()),
-                "{} is in EXPECTED.tsv but not vendored",
-                row.file
-            );
-            continue;
-        }
+        assert!(
+            path.exists(),
+            "{} is in EXPECTED.tsv but not vendored",
+            row.file
+        );
         checked += 1;
         differences.extend(check(&row, &path));
     }
@@ -149,24 +146,4 @@ fn every_defectdojo_scan_reads_with_defectdojos_counts_and_severities() {
         differences.join("\n")
     );
     assert!(checked >= 160, "only {checked} files checked");
-}
-
-/// The files over 1 MB, left in the peer corpus.
-const BIG: &[&str] = &[
-    "anchore_grype/many_vulns.json",
-    "anchore_grype/many_vulns2.json",
-    "sarif/semgrepowasp-benchmark-sample.sarif",
-    "snyk/single_project_upgrade_libs.json",
-];
-
-#[test]
-fn defectdojo_files_over_one_megabyte_from_the_peer_corpus() {
-    let root = crate::corpus::corpus_or_fail().join("defectdojo/scans");
-    let rows = rows();
-    let mut differences = Vec::new();
-    for name in BIG {
-        let row = rows.iter().find(|r| r.file == *name).unwrap();
-        differences.extend(check(row, &root.join(name)));
-    }
-    assert!(differences.is_empty(), "{}", differences.join("\n"));
 }
