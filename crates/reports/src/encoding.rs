@@ -139,6 +139,10 @@ fn declared_encoding(head: &[u8]) -> Option<String> {
 
 impl<R: BufRead> io::Read for Decoded<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // serde_json reads byte by byte: UTF-8 goes straight to the inner reader.
+        if self.source == Source::Utf8 {
+            return self.inner.read(buf);
+        }
         let available = self.fill_buf()?;
         let n = available.len().min(buf.len());
         buf[..n].copy_from_slice(&available[..n]);
