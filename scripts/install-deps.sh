@@ -34,6 +34,8 @@ as_root() {
   if [[ "$(id -u)" == 0 ]]; then "$@"; else sudo "$@"; fi
 }
 
+# kubectl: the machine image may bring its own; else Debian's (1.20, the test control plane's version).
+command -v kubectl >/dev/null 2>&1 || APT_PACKAGES+=(kubernetes-client)
 missing_apt=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing_apt+=("$pkg")
@@ -72,4 +74,6 @@ if ((${#need_npm[@]})); then
   (cd "${TOOLS}/npm" && { [[ -f package.json ]] || echo '{"private":true}' > package.json; } \
     && npm install --no-audit --no-fund --loglevel=error "${need_npm[@]}" >/dev/null)
 fi
+# The Kubernetes control plane of the kube fixture: built once from Debian sources, cached.
+SLIPWAY_TOOLS="${TOOLS}" "$(dirname "$0")/build-kube.sh"
 log "tools ready in ${TOOLS}"

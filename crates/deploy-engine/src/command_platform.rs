@@ -366,4 +366,39 @@ impl<P: crate::platform::Platform + ?Sized> crate::platform::Platform for Box<P>
     fn checks_health(&self) -> bool {
         (**self).checks_health()
     }
+
+    fn prepare(&self, run: &Run, host: &str, slot: &str, version: &str) -> Result<()> {
+        (**self).prepare(run, host, slot, version)
+    }
+
+    fn withdraw(&self, run: &Run, host: &str, slot: &str, version: &str) -> Result<()> {
+        (**self).withdraw(run, host, slot, version)
+    }
+
+    fn retire(&self, run: &Run, host: &str, slot: &str, version: &str) -> Result<()> {
+        (**self).retire(run, host, slot, version)
+    }
+
+    fn wake(&self, run: &Run, host: &str, slot: &str, version: &str) -> Result<bool> {
+        (**self).wake(run, host, slot, version)
+    }
+
+    fn scale_down_delay(&self) -> Option<std::time::Duration> {
+        (**self).scale_down_delay()
+    }
+
+    fn ledger_store(
+        &self,
+        env: &crate::config::Environment,
+    ) -> Arc<dyn crate::ledger::LedgerStore> {
+        (**self).ledger_store(env)
+    }
+
+    fn lock_store(&self, env: &crate::config::Environment) -> Arc<dyn crate::lock::LockStore> {
+        (**self).lock_store(env)
+    }
+
+    fn own_router(&self) -> Option<Box<dyn Router>> {
+        (**self).own_router()
+    }
 }

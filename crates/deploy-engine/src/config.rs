@@ -110,6 +110,8 @@ pub enum PlatformKind {
     Hosts,
     /// Every phase a user command on this machine (ECS, Nomad, Fly.io, …).
     Command,
+    /// Deployments and a Service in a Kubernetes cluster, through kubectl.
+    Kubernetes,
 }
 
 /// How traffic moves between slots.
@@ -125,6 +127,8 @@ pub enum RouterKind {
     None,
     /// The `command.route` command applies each routing.
     Command,
+    /// The platform's own Service (`platform = "kubernetes"`, set by it).
+    Kubernetes,
 }
 
 /// A host: `"local"`, `"user@host:port"`, or a table with per-host overrides.
@@ -333,6 +337,8 @@ pub struct EnvironmentConfig {
     pub haproxy: crate::haproxy::HaproxyConfig,
     /// Phase commands (platform = "command", router = "command").
     pub command: crate::command_platform::CommandConfig,
+    /// Kubernetes settings (platform = "kubernetes").
+    pub kubernetes: crate::platform::kubernetes::KubernetesConfig,
     /// Canary steps (strategy = "canary").
     pub canary: Option<crate::strategy::canary::CanaryConfig>,
     /// Analysis during canary steps, after each rolling batch and through the validation
@@ -476,6 +482,12 @@ pub struct Environment {
     pub platform: PlatformKind,
     /// Phase commands (platform or router `command`).
     pub command: crate::command_platform::CommandConfig,
+    /// Kubernetes settings (platform `kubernetes`).
+    pub kubernetes: crate::platform::kubernetes::KubernetesConfig,
+    /// `maxSurge` for a Kubernetes Deployment's rolling update, when set.
+    pub kubernetes_max_surge: Option<crate::platform::kubernetes::IntOrPercent>,
+    /// `maxUnavailable` for a Kubernetes Deployment's rolling update, when set.
+    pub kubernetes_max_unavailable: Option<crate::platform::kubernetes::IntOrPercent>,
     /// Canary steps.
     pub canary: crate::strategy::canary::CanaryConfig,
     /// Analysis (the canary's default when no section is written).
@@ -538,12 +550,37 @@ impl DeploySection {
                 "{file}: environment name {name:?} must be letters, digits, '.', '_' or '-'"
             )));
         }
-        let slots = if raw.slots.is_empty() {
+        let kube = raw.platform == PlatformKind::Kubernetes;
+        // Kubernetes rolling replaces a version in place: one slot, the Deployment.
+        let in_place = kube && raw.strategy == StrategyKind::Rolling;
+        if kube {
+            if !raw.hosts.is_empty() {
+                return Err(bad(
+                    "hosts",
+                    "platform = \"kubernetes\" runs in the cluster of [kubernetes]: list no hosts"
+                        .into(),
+                ));
+            }
+            if !matches!(raw.router, RouterKind::Nginx | RouterKind::Kubernetes)
+                || !raw.nginx.upstream_file.is_empty()
+            {
+                return Err(bad(
+                    "router",
+                    "platform = \"kubernetes\" routes through its Service: leave router unset"
+                        .into(),
+                ));
+            }
+            raw.kubernetes
+                .check(&key("kubernetes"), raw.strategy != StrategyKind::Rolling)?;
+        }
+        let slots = if in_place {
+            BTreeMap::from([(raw.kubernetes.deployment.clone(), 0)])
+        } else if raw.slots.is_empty() {
             BTreeMap::from([("blue".to_owned(), 8081), ("green".to_owned(), 8082)])
         } else {
             raw.slots.clone()
         };
-        if slots.len() != 2 {
+        if slots.len() != 2 && !in_place {
             return Err(bad(
                 "slots",
                 format!(
@@ -561,7 +598,14 @@ impl DeploySection {
             }
         }
         let slot_names: Vec<String> = slots.keys().cloned().collect();
-        let entries = if raw.hosts.is_empty() {
+        let entries = if kube {
+            vec![HostEntry::Table(HostTable {
+                ssh: "local".to_owned(),
+                address: Some(crate::platform::kubernetes::HOST.to_owned()),
+                name: Some(crate::platform::kubernetes::HOST.to_owned()),
+                slots: None,
+            })]
+        } else if raw.hosts.is_empty() {
             vec![HostEntry::Plain("local".to_owned())]
         } else {
             raw.hosts.clone()
@@ -620,13 +664,13 @@ impl DeploySection {
                 slots: host_slots,
             });
         }
-        if raw.start.trim().is_empty() {
+        if raw.start.trim().is_empty() && !kube {
             return Err(bad(
                 "start",
                 "is required: the command that starts {version} in {slot} on {port}".into(),
             ));
         }
-        if raw.stop.trim().is_empty() {
+        if raw.stop.trim().is_empty() && !kube {
             return Err(bad(
                 "stop",
                 "is required: the command that stops whatever runs in {slot}".into(),
@@ -667,7 +711,7 @@ impl DeploySection {
                 );
             }
         }
-        if raw.router == RouterKind::Nginx && raw.nginx.upstream_file.trim().is_empty() {
+        if raw.router == RouterKind::Nginx && raw.nginx.upstream_file.trim().is_empty() && !kube {
             return Err(bad(
                 "nginx.upstream_file",
                 "is required with router = \"nginx\" (the file nginx.conf includes with the upstream block)".into(),
@@ -767,12 +811,25 @@ impl DeploySection {
                 .command_timeout
                 .map_or(std::time::Duration::from_secs(300), Duration::as_std),
             ssh: raw.ssh.clone(),
-            router: raw.router,
+            router: if kube {
+                RouterKind::Kubernetes
+            } else {
+                raw.router
+            },
             nginx: raw.nginx.clone(),
             router_host,
             haproxy: raw.haproxy.clone(),
             platform: raw.platform,
             command: raw.command.clone(),
+            kubernetes: raw.kubernetes.clone(),
+            kubernetes_max_surge: raw
+                .max_surge
+                .filter(|_| kube)
+                .map(|n| crate::platform::kubernetes::IntOrPercent::Int(n as u32)),
+            kubernetes_max_unavailable: raw
+                .max_unavailable
+                .filter(|_| kube)
+                .map(|n| crate::platform::kubernetes::IntOrPercent::Int(n as u32)),
             canary,
             analysis,
             analysis_configured: raw.analysis.is_some(),
@@ -832,9 +889,11 @@ impl Environment {
             .collect()
     }
 
-    /// The slot that is not `slot`.
+    /// The slot that is not `slot`; with a single slot (a version replaced in place), that slot.
     pub fn other_slot(&self, slot: &str) -> &str {
-        if self.slot_names[0] == slot {
+        if self.slot_names.len() < 2 {
+            &self.slot_names[0]
+        } else if self.slot_names[0] == slot {
             &self.slot_names[1]
         } else {
             &self.slot_names[0]

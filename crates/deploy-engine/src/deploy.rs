@@ -38,7 +38,7 @@ pub struct Parts {
     /// What routes to it.
     pub router: Box<dyn Router>,
     /// The ledger.
-    pub ledger: ledger::Store,
+    pub ledger: Arc<dyn ledger::LedgerStore>,
     /// The lock.
     pub lock: Lock,
 }
@@ -59,8 +59,17 @@ impl Parts {
             crate::config::PlatformKind::Command => {
                 Box::new(crate::command_platform::CommandPlatform::new(env))
             }
+            crate::config::PlatformKind::Kubernetes => {
+                Box::new(crate::platform::kubernetes::KubePlatform::new(env))
+            }
         };
         let router: Box<dyn Router> = match env.router {
+            RouterKind::Kubernetes => platform.own_router().ok_or_else(|| {
+                Failure::bad_input(format!(
+                    "environment {}: router = \"kubernetes\" needs platform = \"kubernetes\"",
+                    env.name
+                ))
+            })?,
             RouterKind::None => Box::new(NoRouter),
             RouterKind::Nginx => {
                 let target: Arc<dyn Target> = match env.router_host {
@@ -78,8 +87,8 @@ impl Parts {
             )),
         };
         Ok(Self {
-            ledger: ledger::Store::new(platform.primary(), &env.state_dir, &env.name),
-            lock: Lock::new(platform.primary(), &env.state_dir, &env.name, env.lock_ttl),
+            ledger: platform.ledger_store(env),
+            lock: Lock::with_store(platform.lock_store(env), &env.name, env.lock_ttl),
             env: env.clone(),
             platform,
             router,

@@ -243,6 +243,38 @@ pub fn now() -> String {
         .unwrap_or_default()
 }
 
+/// Where an environment's ledger and its archive of finished runs are kept. Platforms
+/// choose one ([`crate::platform::Platform::ledger_store`]): files on the primary host
+/// ([`Store`]), ConfigMaps on Kubernetes. Everything that reads ledgers (`rollback
+/// --list-versions`, `deploy status`, `deploy metrics`) goes through this trait.
+pub trait LedgerStore: Send + Sync {
+    /// Where the ledger is, for messages (`~/.slipway/staging/ledger.json`).
+    fn path(&self) -> String;
+
+    /// Where the archive is, for messages.
+    fn archive_path(&self) -> String;
+
+    /// Reads the ledger (empty when there is none yet).
+    fn load(&self, run: &Run) -> Result<Ledger>;
+
+    /// Writes the ledger whole. `mode` is [`Mode::Cleanup`] on failure paths.
+    fn save(&self, run: &Run, ledger: &Ledger, mode: Mode) -> Result<()>;
+
+    /// Appends a finished run to the archive (bounded; the oldest go first).
+    fn append_archive(&self, run: &Run, entry: &Entry) -> Result<()>;
+
+    /// Reads the archive, oldest first.
+    fn load_archive(&self, run: &Run) -> Result<Vec<Entry>>;
+
+    /// Every recorded run of the environment, oldest first: the ledger's entries and the
+    /// archive's, each once.
+    fn load_all(&self, run: &Run) -> Result<Vec<Entry>> {
+        let ledger = self.load(run)?;
+        let archive = self.load_archive(run)?;
+        Ok(merge_history(&ledger.history, archive))
+    }
+}
+
 /// The ledger file on the primary host.
 #[derive(Clone)]
 pub struct Store {
@@ -282,20 +314,30 @@ impl Store {
         self
     }
 
-    /// `DIR/ledger.json`, for messages.
-    pub fn path(&self) -> String {
+    /// `DIR/ledger.json`.
+    pub fn file(&self) -> String {
         format!("{}/ledger.json", self.dir)
     }
 
-    /// `DIR/history.jsonl`, for messages.
-    pub fn archive_path(&self) -> String {
+    /// `DIR/history.jsonl`.
+    pub fn archive_file(&self) -> String {
         format!("{}/history.jsonl", self.dir)
+    }
+}
+
+impl LedgerStore for Store {
+    fn path(&self) -> String {
+        self.file()
+    }
+
+    fn archive_path(&self) -> String {
+        self.archive_file()
     }
 
     /// Appends a finished run to `history.jsonl`, pruning the oldest lines down to
     /// [`ARCHIVE_KEEP`] when it has grown past [`ARCHIVE_KEEP`] + [`ARCHIVE_SLACK`].
     /// Runs under the environment's lock, so appends never interleave.
-    pub fn append_archive(&self, run: &Run, entry: &Entry) -> Result<()> {
+    fn append_archive(&self, run: &Run, entry: &Entry) -> Result<()> {
         if run.dry_run {
             return Ok(());
         }
@@ -324,7 +366,7 @@ impl Store {
 
     /// Reads `history.jsonl` (empty when there is none). A line that is not a valid entry
     /// (a torn last line after a crash) is skipped with a warning naming its number.
-    pub fn load_archive(&self, run: &Run) -> Result<Vec<Entry>> {
+    fn load_archive(&self, run: &Run) -> Result<Vec<Entry>> {
         let script = format!("cat {} 2>/dev/null || true", quote(&self.archive_path()));
         let out = run.exec(&*self.target, &script, None, TIMEOUT, Mode::Read)?;
         if !out.success() {
@@ -353,16 +395,7 @@ impl Store {
         Ok(entries)
     }
 
-    /// Every recorded run of the environment, oldest first: the ledger's entries and the
-    /// archive's, each once.
-    pub fn load_all(&self, run: &Run) -> Result<Vec<Entry>> {
-        let ledger = self.load(run)?;
-        let archive = self.load_archive(run)?;
-        Ok(merge_history(&ledger.history, archive))
-    }
-
-    /// Reads the ledger (empty when there is none yet).
-    pub fn load(&self, run: &Run) -> Result<Ledger> {
+    fn load(&self, run: &Run) -> Result<Ledger> {
         let script = format!("cat {} 2>/dev/null || true", quote(&self.path()));
         let out = run.exec(&*self.target, &script, None, TIMEOUT, Mode::Read)?;
         if !out.success() {
@@ -391,7 +424,7 @@ impl Store {
     /// removed: a truncated ledger never replaces a good one), is fsynced, renamed over the
     /// ledger, and the directory is fsynced so the rename survives a power cut. `mode` is
     /// [`Mode::Cleanup`] on failure paths.
-    pub fn save(&self, run: &Run, ledger: &Ledger, mode: Mode) -> Result<()> {
+    fn save(&self, run: &Run, ledger: &Ledger, mode: Mode) -> Result<()> {
         let mut text = serde_json::to_string_pretty(ledger)
             .map_err(|e| Error::failed(format!("cannot serialise the ledger: {e}")))?;
         text.push('\n');

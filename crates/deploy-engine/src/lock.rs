@@ -157,6 +157,24 @@ impl Holder {
         rfc3339(self.last_seen().saturating_add(ttl.as_secs()))
     }
 
+    /// The holder of a lock whose record cannot be read (being written, or damaged).
+    pub fn unreadable() -> Self {
+        let since_epoch = epoch();
+        Self {
+            id: String::new(),
+            operation: UNKNOWN.into(),
+            actor: "unknown".into(),
+            pid: 0,
+            machine: "unknown".into(),
+            since: rfc3339(since_epoch),
+            since_epoch,
+            version: None,
+            run_url: None,
+            message: None,
+            renewed_epoch: None,
+        }
+    }
+
     /// Whether the holder is a live process on this machine.
     pub fn alive_here(&self) -> bool {
         self.machine == machine() && pid_alive(self.pid)
@@ -224,7 +242,8 @@ fn rfc3339(epoch: u64) -> String {
         .unwrap_or_else(|| format!("{epoch} (seconds since the epoch)"))
 }
 
-fn epoch() -> u64 {
+/// Seconds since the epoch, now.
+pub fn epoch() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -362,44 +381,56 @@ impl Drop for Guard<'_> {
     }
 }
 
-/// What the lock path holds.
-enum Found {
+/// What an attempt to take a lock found.
+#[derive(Debug)]
+pub enum Found {
+    /// The lock is this run's now.
     Acquired,
+    /// Somebody holds it.
     Held(Holder),
+    /// The lock is in a state no run leaves (a file, a link, no permission): why.
     Unexpected(String),
+}
+
+/// Where a lock is taken: atomically, with the holder recorded. Platforms choose one
+/// ([`crate::platform::Platform::lock_store`]): a directory on the primary host
+/// ([`DirLock`]), a `coordination.k8s.io/v1` Lease on Kubernetes. [`Lock`] adds the
+/// waiting, staleness and `--force` rules on top, the same for every store.
+pub trait LockStore: Send + Sync {
+    /// The host or cluster holding the lock, for messages (`web1`).
+    fn location(&self) -> String;
+
+    /// The lock's path or name, for messages.
+    fn path(&self) -> String;
+
+    /// The holder, if the lock is held.
+    fn holder(&self, run: &Run) -> Result<Option<Holder>>;
+
+    /// One attempt to take the lock for `holder`.
+    fn try_take(&self, run: &Run, holder: &Holder) -> Result<Found>;
+
+    /// Removes the lock if `id` still holds it (`None`: whoever holds it).
+    fn remove(&self, run: &Run, id: Option<&str>) -> Result<()>;
+
+    /// Records `holder`'s renewal (its `renewed_epoch`) if it still holds the lock; a lock
+    /// released or broken in between is left alone. Runs outside any run (a thread).
+    fn renew(&self, holder: &Holder) -> std::result::Result<(), crate::shell::RunError>;
 }
 
 /// The lock directory on the primary host.
 #[derive(Clone)]
-pub struct Lock {
+pub struct DirLock {
     target: Arc<dyn Target>,
     dir: String,
-    environment: String,
-    ttl: Duration,
 }
 
-impl std::fmt::Debug for Lock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Lock")
-            .field("dir", &self.dir)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Lock {
-    /// The lock in `state_dir` on `target`.
-    pub fn new(target: Arc<dyn Target>, state_dir: &str, environment: &str, ttl: Duration) -> Self {
+impl DirLock {
+    /// `STATE_DIR/lock` on `target`.
+    pub fn new(target: Arc<dyn Target>, state_dir: &str) -> Self {
         Self {
             target,
             dir: format!("{}/lock", state_dir.trim_end_matches('/')),
-            environment: environment.to_owned(),
-            ttl,
         }
-    }
-
-    /// The lock path, for messages.
-    pub fn path(&self) -> &str {
-        &self.dir
     }
 
     /// Shell that reports an unexpected state of `$d` (exit 0 with `unexpected WHY`).
@@ -445,17 +476,20 @@ impl Lock {
         }
     }
 
-    fn unexpected(&self, why: impl Into<String>) -> LockError {
-        LockError::Unexpected {
-            host: self.target.name().to_owned(),
-            path: self.dir.clone(),
-            why: why.into(),
-        }
+}
+
+impl LockStore for DirLock {
+    fn location(&self) -> String {
+        self.target.name().to_owned()
+    }
+
+    fn path(&self) -> String {
+        self.dir.clone()
     }
 
     /// The holder, if the lock is held. An unexpected state of the lock path (a file, a
     /// link) is an error naming the path.
-    pub fn holder(&self, run: &Run) -> Result<Option<Holder>> {
+    fn holder(&self, run: &Run) -> Result<Option<Holder>> {
         let script = format!(
             "d={}; {}; if [ -d \"$d\" ]; then {}; fi",
             quote(&self.dir),
@@ -473,13 +507,20 @@ impl Lock {
         }
         match Self::parse(&out.stdout) {
             Some(Found::Held(h)) => Ok(Some(h)),
-            Some(Found::Unexpected(why)) => Err(Error::failed(self.unexpected(why).to_string())),
+            Some(Found::Unexpected(why)) => Err(Error::failed(
+                LockError::Unexpected {
+                    host: self.location(),
+                    path: self.dir.clone(),
+                    why,
+                }
+                .to_string(),
+            )),
             Some(Found::Acquired) | None => Ok(None),
         }
     }
 
     /// One attempt: `mkdir`, else what is there.
-    fn try_take(&self, run: &Run, holder: &Holder) -> std::result::Result<Found, LockError> {
+    fn try_take(&self, run: &Run, holder: &Holder) -> Result<Found> {
         let json = serde_json::to_string(holder).unwrap_or_default();
         let script = format!(
             "d={d}; {check}; \
@@ -502,23 +543,22 @@ impl Lock {
             Mode::Cleanup,
         )?;
         if !out.success() {
-            return Err(LockError::Run(Error::failed(format!(
+            return Err(Error::failed(format!(
                 "cannot take the lock {} on {}: {}",
                 self.dir,
                 self.target.name(),
                 out.combined()
-            ))));
+            )));
         }
-        Self::parse(&out.stdout).ok_or_else(|| {
-            self.unexpected(format!(
+        Ok(Self::parse(&out.stdout).unwrap_or_else(|| {
+            Found::Unexpected(format!(
                 "answered {:?} to the attempt to take it",
                 out.combined()
             ))
-        })
+        }))
     }
 
-    /// Removes the lock if `id` still holds it (`None`: whoever holds it).
-    pub fn remove(&self, run: &Run, id: Option<&str>) -> Result<()> {
+    fn remove(&self, run: &Run, id: Option<&str>) -> Result<()> {
         let d = quote(&self.dir);
         let script = match id {
             Some(id) => format!(
@@ -538,18 +578,6 @@ impl Lock {
         Ok(())
     }
 
-    /// A guard that releases the lock held by run `id` when dropped, also when a panic
-    /// unwinds through the run.
-    pub fn guard<'a>(&'a self, run: &'a Run, id: &str) -> Guard<'a> {
-        Guard {
-            lock: self,
-            run,
-            id: id.to_owned(),
-            released: std::cell::Cell::new(false),
-            renewer: None,
-        }
-    }
-
     /// Rewrites `holder.json` with `holder` (its renewal time) if `holder` still holds the
     /// lock; a lock released or broken in between is left alone.
     fn renew(&self, holder: &Holder) -> std::result::Result<(), crate::shell::RunError> {
@@ -562,6 +590,83 @@ impl Lock {
         self.target
             .run(&script, Some(json.as_bytes()), TIMEOUT, None)
             .map(|_| ())
+    }
+}
+
+/// An environment's lock: a [`LockStore`] with the rules for waiting, staleness and
+/// `--force`.
+#[derive(Clone)]
+pub struct Lock {
+    store: Arc<dyn LockStore>,
+    environment: String,
+    ttl: Duration,
+}
+
+impl std::fmt::Debug for Lock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lock")
+            .field("path", &self.store.path())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Lock {
+    /// The lock in `state_dir` on `target`.
+    pub fn new(target: Arc<dyn Target>, state_dir: &str, environment: &str, ttl: Duration) -> Self {
+        Self::with_store(Arc::new(DirLock::new(target, state_dir)), environment, ttl)
+    }
+
+    /// The lock of `environment` kept in `store`.
+    pub fn with_store(store: Arc<dyn LockStore>, environment: &str, ttl: Duration) -> Self {
+        Self {
+            store,
+            environment: environment.to_owned(),
+            ttl,
+        }
+    }
+
+    /// The lock path, for messages.
+    pub fn path(&self) -> String {
+        self.store.path()
+    }
+
+    fn unexpected(&self, why: impl Into<String>) -> LockError {
+        LockError::Unexpected {
+            host: self.store.location(),
+            path: self.store.path(),
+            why: why.into(),
+        }
+    }
+
+    /// The holder, if the lock is held.
+    pub fn holder(&self, run: &Run) -> Result<Option<Holder>> {
+        self.store.holder(run)
+    }
+
+    fn try_take(&self, run: &Run, holder: &Holder) -> std::result::Result<Found, LockError> {
+        Ok(self.store.try_take(run, holder)?)
+    }
+
+    /// Removes the lock if `id` still holds it (`None`: whoever holds it).
+    pub fn remove(&self, run: &Run, id: Option<&str>) -> Result<()> {
+        self.store.remove(run, id)
+    }
+
+    /// A guard that releases the lock held by run `id` when dropped, also when a panic
+    /// unwinds through the run.
+    pub fn guard<'a>(&'a self, run: &'a Run, id: &str) -> Guard<'a> {
+        Guard {
+            lock: self,
+            run,
+            id: id.to_owned(),
+            released: std::cell::Cell::new(false),
+            renewer: None,
+        }
+    }
+
+    /// Records `holder`'s renewal if it still holds the lock.
+    fn renew(&self, holder: &Holder) -> std::result::Result<(), crate::shell::RunError> {
+        self.store.renew(holder)
     }
 
     /// Takes the lock for `holder`, waiting up to `wait` behind a live holder. `breaking`
@@ -578,12 +683,12 @@ impl Lock {
             match self.holder(run)? {
                 Some(h) => run.ui.detail(&format!(
                     "would take the lock on {} (now held by {})",
-                    self.target.name(),
+                    self.store.location(),
                     h.describe()
                 )),
                 None => run
                     .ui
-                    .detail(&format!("would take the lock on {}", self.target.name())),
+                    .detail(&format!("would take the lock on {}", self.store.location())),
             }
             return Ok(());
         }

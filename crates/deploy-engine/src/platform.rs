@@ -4,10 +4,15 @@
 //! start or stop a version in a slot on a host and for the backend that serves it, so other
 //! platforms (a command per phase, Kubernetes) fit behind the same trait.
 
+pub mod kubernetes;
+
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::config::{Environment, Host};
-use crate::router::Backend;
+use crate::ledger::{LedgerStore, Store};
+use crate::lock::{DirLock, LockStore};
+use crate::router::{Backend, Router};
 use crate::run::{Mode, Result, Run};
 use crate::shell::{Local, Target};
 use crate::ssh::{Ssh, SshSession};
@@ -34,6 +39,56 @@ pub trait Platform: Send + Sync {
     /// so the engine's HTTP check is skipped.
     fn checks_health(&self) -> bool {
         false
+    }
+
+    /// Makes `slot` on `host` ready for `start` (default: stop whatever runs there; a
+    /// failure is reported, not fatal). A platform that replaces a version in place
+    /// (a Kubernetes Deployment's rolling update) leaves what serves alone.
+    fn prepare(&self, run: &Run, host: &str, slot: &str, version: &str) -> Result<()> {
+        self.stop(run, host, slot, version)
+    }
+
+    /// Undoes `start` of `version` in `slot` after a failure (default: stop it). In place,
+    /// this goes back to what ran before (a Deployment's previous revision).
+    fn withdraw(&self, run: &Run, host: &str, slot: &str, version: &str) -> Result<()> {
+        self.stop(run, host, slot, version)
+    }
+
+    /// Retires the previous version's `slot` once the new one serves (default: stop it;
+    /// Kubernetes keeps it for `scale_down_delay` first).
+    fn retire(&self, run: &Run, host: &str, slot: &str, version: &str) -> Result<()> {
+        self.stop(run, host, slot, version)
+    }
+
+    /// How long a retired slot keeps running before [`Platform::retire`] stops it, when the
+    /// platform keeps it for a while even with `keep_previous` (Kubernetes'
+    /// `scale_down_delay`); `None` (default) when `keep_previous` keeps it for good.
+    fn scale_down_delay(&self) -> Option<Duration> {
+        None
+    }
+
+    /// Brings the standby `slot` back to serve `version` for a fast rollback; `Ok(true)`
+    /// when it waited for the slot to be ready itself, `Ok(false)` (default) when the slot
+    /// still runs and only needs the engine's health check.
+    fn wake(&self, _run: &Run, _host: &str, _slot: &str, _version: &str) -> Result<bool> {
+        Ok(false)
+    }
+
+    /// Where the environment's ledger is kept (default: `STATE_DIR/ledger.json` on the
+    /// primary host).
+    fn ledger_store(&self, env: &Environment) -> Arc<dyn LedgerStore> {
+        Arc::new(Store::new(self.primary(), &env.state_dir, &env.name))
+    }
+
+    /// Where the environment's lock is taken (default: `STATE_DIR/lock` on the primary host).
+    fn lock_store(&self, env: &Environment) -> Arc<dyn LockStore> {
+        Arc::new(DirLock::new(self.primary(), &env.state_dir))
+    }
+
+    /// The platform's own router, when the platform routes by itself (Kubernetes: the
+    /// Service); `None` (default) when a separate router moves traffic.
+    fn own_router(&self) -> Option<Box<dyn Router>> {
+        None
     }
 }
 

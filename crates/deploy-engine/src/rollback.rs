@@ -486,18 +486,29 @@ fn fast_path(
     ledger.push(entry.clone(), env.history);
     parts.ledger.save(run, ledger, Mode::Change)?;
     let result = (|| {
-        // The standby is always checked, --force or not: --emergency is the way without.
-        let health = Health::new(&env.health, &env.name);
-        let results = run.each_host(&format!("health check {slot}"), &hosts, |host| {
-            let b = backends
-                .iter()
-                .find(|b| b.host == host)
-                .ok_or_else(|| Error::failed(format!("no backend for {host}")))?;
-            run.step(&format!("health check {slot} on {host}"), || {
-                health.wait_healthy(run, b).map(|_| ())
-            })
-        });
-        results.into_iter().collect::<Result<Vec<()>, _>>()?;
+        // A platform that scaled the standby slot down brings it back and waits for it;
+        // otherwise the standby is always checked, --force or not: --emergency is the way
+        // without.
+        let mut woke = !hosts.is_empty();
+        for host in &hosts {
+            woke &= parts.platform.wake(run, host, slot, to)?;
+        }
+        if woke {
+            run.ui
+                .detail("the platform checked the standby slot's readiness itself");
+        } else {
+            let health = Health::new(&env.health, &env.name);
+            let results = run.each_host(&format!("health check {slot}"), &hosts, |host| {
+                let b = backends
+                    .iter()
+                    .find(|b| b.host == host)
+                    .ok_or_else(|| Error::failed(format!("no backend for {host}")))?;
+                run.step(&format!("health check {slot} on {host}"), || {
+                    health.wait_healthy(run, b).map(|_| ())
+                })
+            });
+            results.into_iter().collect::<Result<Vec<()>, _>>()?;
+        }
         run.checkpoint()?;
         run.step(&format!("switch traffic to {to} ({slot})"), || {
             entry.switched_at = Some(ledger::now());

@@ -201,7 +201,7 @@ impl<'a> Deployment<'a> {
         run.step(
             &format!("start {} in {slot} on {host}", self.version),
             || {
-                if let Err(e) = self.platform.stop(run, host, &slot, &self.version) {
+                if let Err(e) = self.platform.prepare(run, host, &slot, &self.version) {
                     run.ui
                         .detail(&format!("cleaning {slot} on {host} before the start: {e}"));
                 }
@@ -301,7 +301,8 @@ impl<'a> Deployment<'a> {
 
     /// Stops the previous version's slots unless `keep_previous`.
     pub fn retire_previous(&self, run: &Run) -> Result<()> {
-        if self.env.keep_previous {
+        let delay = self.platform.scale_down_delay();
+        if self.env.keep_previous && delay.is_none() {
             return Ok(());
         }
         let retired: Vec<(String, Backend)> = self
@@ -320,10 +321,18 @@ impl<'a> Deployment<'a> {
                 .find(|(h, _)| h == host)
                 .map(|(_, b)| b)
                 .ok_or_else(|| Error::failed(format!("no previous slot on {host}")))?;
-            run.step(
-                &format!("stop {} in {} on {host}", old.version, old.slot),
-                || self.platform.stop(run, host, &old.slot, &old.version),
-            )
+            let name = match delay.filter(|d| self.env.keep_previous && !d.is_zero()) {
+                Some(d) => format!(
+                    "stop {} in {} on {host} after {}s",
+                    old.version,
+                    old.slot,
+                    d.as_secs_f64()
+                ),
+                None => format!("stop {} in {} on {host}", old.version, old.slot),
+            };
+            run.step(&name, || {
+                self.platform.retire(run, host, &old.slot, &old.version)
+            })
         });
         results.into_iter().collect::<Result<Vec<()>>>().map(|_| ())
     }
@@ -359,7 +368,7 @@ impl<'a> Deployment<'a> {
                 let slot = &this.targets[host];
                 let result = run.step(
                     &format!("stop {} in {slot} on {host}", this.version),
-                    || this.platform.stop(run, host, slot, &this.version),
+                    || this.platform.withdraw(run, host, slot, &this.version),
                 );
                 Ok(result.err().map(|e| e.to_string()))
             })

@@ -23,6 +23,7 @@
 //! | [`mqtt`] | [`mqtt::Mosquitto`]: an MQTT broker and subscribers |
 //! | [`browser`] | [`browser::screenshot`]: headless Chromium renders an HTML report; [`browser::Picture`] checks it is not blank |
 //! | [`tls`] | [`tls::Certificates`]: a throwaway CA and a loopback server certificate (openssl) |
+//! | [`kube`] | [`kube::Kube`]: a Kubernetes control plane with a kubelet loop, one per test binary |
 //!
 //! Helpers: [`actions`] (a clean GitHub Actions environment for running our
 //! binaries), [`ports::free_port`], [`program`] (finding programs),
@@ -37,6 +38,7 @@ pub mod git;
 pub mod git_http;
 pub mod haproxy;
 pub mod http;
+pub mod kube;
 pub mod mqtt;
 pub mod nginx;
 pub mod ports;

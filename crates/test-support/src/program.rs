@@ -84,6 +84,10 @@ pub fn missing_message(name: &str) -> String {
         "@octokit/openapi" => "npm install @octokit/openapi in $SLIPWAY_TOOLS/npm",
         "aiosmtpd" => "pip install aiosmtpd in $SLIPWAY_TOOLS/venv",
         "python3 venv" => "python3 -m venv $SLIPWAY_TOOLS/venv",
+        "etcd" | "kube-apiserver" | "kube-controller-manager" | "kube-scheduler" => {
+            "scripts/build-kube.sh builds the control plane into $SLIPWAY_TOOLS/kube/bin"
+        }
+        "kubectl" => "apt-get install kubernetes-client",
         _ => "see scripts/install-deps.sh",
     };
     format!("{name} not found: run scripts/install-deps.sh ({how})")

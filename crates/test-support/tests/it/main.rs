@@ -3,6 +3,7 @@
 mod git;
 mod git_http;
 mod haproxy;
+mod kube;
 mod mqtt;
 mod nginx;
 mod prism;

@@ -1,0 +1,256 @@
+//! `[deploy.environments.NAME.kubernetes]`.
+//!
+//! ```toml
+//! [deploy.environments.production]
+//! platform = "kubernetes"
+//! strategy = "blue-green"
+//! [deploy.environments.production.kubernetes]
+//! context = "prod-eks"
+//! namespace = "shop-production"
+//! deployment = "shop"            # blue-green and canary: shop-blue and shop-green
+//! image = "ghcr.io/acme/shop:{version}"
+//! service = "shop"
+//! preview_service = "shop-preview"
+//! scale_down_delay = "30s"
+//! ```
+
+use serde::Deserialize;
+use slipway_config::Duration;
+use slipway_kit::Failure;
+
+/// An integer or a percentage, as a Deployment's `maxSurge` and `maxUnavailable` take.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum IntOrPercent {
+    /// A number of pods.
+    Int(u32),
+    /// `"25%"`.
+    Percent(String),
+}
+
+impl IntOrPercent {
+    /// The value for the Deployment's JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Self::Int(n) => serde_json::json!(n),
+            Self::Percent(p) => serde_json::json!(p),
+        }
+    }
+
+    /// Whether it means zero pods.
+    pub fn is_zero(&self) -> bool {
+        match self {
+            Self::Int(n) => *n == 0,
+            Self::Percent(p) => p.trim_end_matches('%').trim() == "0",
+        }
+    }
+
+    fn check(&self, key: &str) -> Result<(), Failure> {
+        if let Self::Percent(p) = self {
+            let ok = p
+                .strip_suffix('%')
+                .and_then(|n| n.parse::<u32>().ok())
+                .is_some_and(|n| n <= 100);
+            if !ok {
+                return Err(Failure::bad_input(format!(
+                    "{key}: {p:?} must be a number of pods or a percentage such as \"25%\""
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `[deploy.environments.NAME.kubernetes]` as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KubernetesConfig {
+    /// The kubeconfig context (default: the current context).
+    pub context: Option<String>,
+    /// The kubeconfig file (default: `KUBECONFIG`, else `~/.kube/config`).
+    pub kubeconfig: Option<String>,
+    /// The namespace (default: the context's namespace).
+    pub namespace: Option<String>,
+    /// The Deployment to roll (rolling), or the base name of the per-slot Deployments
+    /// `NAME-blue` and `NAME-green` (blue-green, canary).
+    pub deployment: String,
+    /// The container whose image changes (default: the only one).
+    pub container: Option<String>,
+    /// Image template, e.g. `ghcr.io/acme/api:{version}`.
+    pub image: String,
+    /// The Service whose selector moves traffic (blue-green) or spans stable and canary
+    /// pods (canary). Optional for rolling.
+    pub service: Option<String>,
+    /// A Service on the new slot for smoke tests before the switch.
+    pub preview_service: Option<String>,
+    /// How long a rollout may take (default: the Deployment's `progressDeadlineSeconds`).
+    pub progress_deadline: Option<Duration>,
+    /// How long the old slot keeps its pods after a switch (default 30s).
+    pub scale_down_delay: Duration,
+    /// How long a Service change may take to show in its endpoints (default 30s).
+    pub switch_timeout: Duration,
+    /// The kubectl program (default `kubectl`).
+    pub kubectl: String,
+}
+
+impl Default for KubernetesConfig {
+    fn default() -> Self {
+        Self {
+            context: None,
+            kubeconfig: None,
+            namespace: None,
+            deployment: String::new(),
+            container: None,
+            image: String::new(),
+            service: None,
+            preview_service: None,
+            progress_deadline: None,
+            scale_down_delay: Duration::from_secs(30),
+            switch_timeout: Duration::from_secs(30),
+            kubectl: "kubectl".to_owned(),
+        }
+    }
+}
+
+/// A Kubernetes object name: lowercase letters, digits and '-', at most 63.
+pub fn is_name(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 63
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && !text.starts_with('-')
+        && !text.ends_with('-')
+}
+
+impl KubernetesConfig {
+    /// Checks the section; `key` prefixes errors (`slipway.toml: deploy.environments.x.kubernetes`).
+    /// `slotted` is true for blue-green and canary (a Service is required).
+    pub fn check(&self, key: &str, slotted: bool) -> Result<(), Failure> {
+        if self.deployment.trim().is_empty() {
+            return Err(Failure::bad_input(format!(
+                "{key}.deployment: is required with platform = \"kubernetes\" (the Deployment to roll, or the base name of NAME-blue and NAME-green)"
+            )));
+        }
+        for (k, v) in [
+            ("deployment", Some(&self.deployment)),
+            ("service", self.service.as_ref()),
+            ("preview_service", self.preview_service.as_ref()),
+            ("namespace", self.namespace.as_ref()),
+            ("container", self.container.as_ref()),
+        ] {
+            if let Some(v) = v {
+                if !is_name(v) {
+                    return Err(Failure::bad_input(format!(
+                        "{key}.{k}: {v:?} is not a Kubernetes name (lowercase letters, digits, '-', '.')"
+                    )));
+                }
+            }
+        }
+        if !self.image.contains("{version}") {
+            return Err(Failure::bad_input(format!(
+                "{key}.image: {:?} must contain {{version}}",
+                self.image
+            ))
+            .help("e.g. image = \"ghcr.io/acme/api:{version}\""));
+        }
+        if slotted && self.service.is_none() {
+            return Err(Failure::bad_input(format!(
+                "{key}.service: is required with blue-green and canary (the Service whose selector moves traffic)"
+            )));
+        }
+        if self.preview_service.is_some() && self.preview_service == self.service {
+            return Err(Failure::bad_input(format!(
+                "{key}.preview_service: must not be the same Service as `service`"
+            )));
+        }
+        if self.progress_deadline.is_some_and(|d| d.as_std().is_zero()) {
+            return Err(Failure::bad_input(format!(
+                "{key}.progress_deadline: must be longer than 0s"
+            )));
+        }
+        if self.kubectl.trim().is_empty() {
+            return Err(Failure::bad_input(format!(
+                "{key}.kubectl: must name the kubectl program"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Checks `max_surge` and `max_unavailable` for the Deployment's strategy; `key`
+    /// prefixes errors.
+    pub fn check_strategy(
+        key: &str,
+        max_surge: Option<&IntOrPercent>,
+        max_unavailable: Option<&IntOrPercent>,
+    ) -> Result<(), Failure> {
+        if let Some(s) = max_surge {
+            s.check(&format!("{key}.max_surge"))?;
+        }
+        if let Some(u) = max_unavailable {
+            u.check(&format!("{key}.max_unavailable"))?;
+        }
+        if max_surge.is_some_and(IntOrPercent::is_zero)
+            && max_unavailable.is_some_and(IntOrPercent::is_zero)
+        {
+            return Err(Failure::bad_input(format!(
+                "{key}: max_surge and max_unavailable cannot both be 0 (the rollout could never move)"
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> KubernetesConfig {
+        KubernetesConfig {
+            deployment: "web".into(),
+            image: "example/web:{version}".into(),
+            service: Some("web".into()),
+            ..KubernetesConfig::default()
+        }
+    }
+
+    #[test]
+    fn image_needs_the_version_placeholder() {
+        let mut c = valid();
+        c.image = "example/web:latest".into();
+        let err = c.check("k", true).unwrap_err();
+        assert!(err.cause.starts_with("k.image:"), "{}", err.cause);
+    }
+
+    #[test]
+    fn blue_green_needs_a_service_and_rolling_does_not() {
+        let mut c = valid();
+        c.service = None;
+        assert!(c.check("k", false).is_ok());
+        assert!(c.check("k", true).unwrap_err().cause.contains("k.service"));
+    }
+
+    #[test]
+    fn names_are_kubernetes_names() {
+        let mut c = valid();
+        c.deployment = "Web_App".into();
+        assert!(
+            c.check("k", false)
+                .unwrap_err()
+                .cause
+                .contains("deployment")
+        );
+    }
+
+    #[test]
+    fn surge_and_unavailable_cannot_both_be_zero() {
+        let zero = IntOrPercent::Int(0);
+        let pct = IntOrPercent::Percent("0%".into());
+        assert!(KubernetesConfig::check_strategy("k", Some(&zero), Some(&pct)).is_err());
+        assert!(
+            KubernetesConfig::check_strategy("k", Some(&IntOrPercent::Int(1)), Some(&zero)).is_ok()
+        );
+        let bad = IntOrPercent::Percent("lots".into());
+        assert!(KubernetesConfig::check_strategy("k", Some(&bad), None).is_err());
+    }
+}
