@@ -8,6 +8,7 @@
 //! prints as `Error from server (Reason): …` (`Conflict`, `AlreadyExists`, `NotFound`):
 //! optimistic concurrency needs to tell a conflict from any other failure.
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -50,13 +51,13 @@ impl Kubectl {
     ) -> Self {
         let mut base = quote(program);
         if let Some(k) = kubeconfig {
-            base.push_str(&format!(" --kubeconfig {}", quote(k)));
+            let _ = write!(base, " --kubeconfig {}", quote(k));
         }
         if let Some(c) = context {
-            base.push_str(&format!(" --context {}", quote(c)));
+            let _ = write!(base, " --context {}", quote(c));
         }
         if let Some(n) = namespace {
-            base.push_str(&format!(" --namespace {}", quote(n)));
+            let _ = write!(base, " --namespace {}", quote(n));
         }
         base.push_str(" --request-timeout=30s");
         Self {

@@ -69,10 +69,10 @@ impl LeaseLock {
             .and_then(|t| serde_json::from_str(t).ok())
             .unwrap_or_else(|| {
                 let mut h = Holder::unreadable();
-                h.id = lease["spec"]["holderIdentity"]
+                lease["spec"]["holderIdentity"]
                     .as_str()
                     .unwrap_or_default()
-                    .to_owned();
+                    .clone_into(&mut h.id);
                 h.actor = format!(
                     "{} (not a slipway lease)",
                     lease["spec"]["holderIdentity"]

@@ -21,6 +21,7 @@ pub mod ledger;
 pub mod rollout;
 pub mod service;
 
+use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -238,7 +239,7 @@ pub fn selector_string(labels: &Value) -> String {
 pub fn change_cause(version: &str) -> String {
     let mut cause = format!("slipway: {version} by {}", crate::lock::actor());
     if let Some(url) = slipway_kit::GithubContext::from_env().run_url() {
-        cause.push_str(&format!(" ({url})"));
+        let _ = write!(cause, " ({url})");
     }
     cause
 }
@@ -313,36 +314,25 @@ impl KubePlatform {
         } else {
             self.revision_running(run, &d, version)?
         };
-        match earlier {
-            Some(rev) => {
-                run.ui.detail(&format!(
-                    "revision {rev} of deployment {name} ran {version}: rolling back to it"
-                ));
-                c.kubectl.rollout_undo(run, &name, rev, Mode::Change)?;
-                c.kubectl.patch_ok(
-                    run,
-                    "deployment",
-                    &name,
-                    "strategic",
-                    &json!({"metadata": {"annotations": annotations}, "spec": spec}),
-                    Mode::Change,
-                )?;
-            }
-            None => {
-                spec["template"] = json!({
-                    "metadata": {"annotations": {VERSION_ANNOTATION: version}},
-                    "spec": {"containers": [{"name": container, "image": c.image(version)}]},
-                });
-                c.kubectl.patch_ok(
-                    run,
-                    "deployment",
-                    &name,
-                    "strategic",
-                    &json!({"metadata": {"annotations": annotations}, "spec": spec}),
-                    Mode::Change,
-                )?;
-            }
+        if let Some(rev) = earlier {
+            run.ui.detail(&format!(
+                "revision {rev} of deployment {name} ran {version}: rolling back to it"
+            ));
+            c.kubectl.rollout_undo(run, &name, rev, Mode::Change)?;
+        } else {
+            spec["template"] = json!({
+                "metadata": {"annotations": {VERSION_ANNOTATION: version}},
+                "spec": {"containers": [{"name": container, "image": c.image(version)}]},
+            });
         }
+        c.kubectl.patch_ok(
+            run,
+            "deployment",
+            &name,
+            "strategic",
+            &json!({"metadata": {"annotations": annotations}, "spec": spec}),
+            Mode::Change,
+        )?;
         if run.dry_run {
             return Ok(());
         }
