@@ -14,6 +14,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+pub mod kube;
+
 use slipway_test_support::nginx::{Nginx, NginxConfig};
 use slipway_test_support::ports::free_port;
 use slipway_test_support::sample::sample_service_bin;

@@ -12,6 +12,7 @@ mod common;
 mod deployments;
 mod failures;
 mod haproxy;
+mod kubernetes;
 mod ledger;
 mod lock;
 mod metrics;

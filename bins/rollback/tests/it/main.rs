@@ -4,6 +4,7 @@
 mod common;
 mod fast_path;
 mod github;
+mod kubernetes;
 mod list;
 mod lock;
 mod redeploy;

@@ -107,7 +107,9 @@ impl ConfigMapLedger {
             .collect();
         Ok((
             lines,
-            cm["metadata"]["resourceVersion"].as_str().map(str::to_owned),
+            cm["metadata"]["resourceVersion"]
+                .as_str()
+                .map(str::to_owned),
         ))
     }
 
@@ -197,7 +199,11 @@ impl LedgerStore for ConfigMapLedger {
             let object = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata,
                 "data": {ARCHIVE_KEY: text}});
             let verb = if rv.is_some() { "replace" } else { "create" };
-            match self.cluster.kubectl.write(run, verb, &object, Mode::Cleanup)? {
+            match self
+                .cluster
+                .kubectl
+                .write(run, verb, &object, Mode::Cleanup)?
+            {
                 Ok(_) => return Ok(()),
                 Err(r) if r.is("Conflict") || r.is("AlreadyExists") || r.is("NotFound") => {}
                 Err(r) => {

@@ -197,10 +197,10 @@ impl Cluster {
     /// Scales `name` to `n` and waits until its rollout is done (not under `--dry-run`).
     pub fn scale_and_wait(&self, run: &Run, name: &str, n: i64, mode: Mode) -> Result<Value> {
         self.scale(run, name, n, mode)?;
-        let d = self.deployment(run, name)?;
         if run.dry_run {
-            return Ok(d);
+            return Ok(Value::Null);
         }
+        let d = self.deployment(run, name)?;
         rollout::wait(run, &self.kubectl, name, self.rollout_deadline(&d))
     }
 }

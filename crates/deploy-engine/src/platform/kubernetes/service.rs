@@ -131,9 +131,14 @@ impl ServiceRouter {
         let c = &self.cluster;
         let total = c.total_replicas(run)?;
         let name = c.deployment_name(slot);
-        let d = c.deployment(run, &name)?;
-        let n = replicas(&d).max(total);
-        if replicas(&d) < n || run.dry_run {
+        // Under --dry-run the slot's Deployment may be one this run would have created.
+        let have = match c.kubectl.get(run, "deployment", &name)? {
+            Some(d) => replicas(&d),
+            None if run.dry_run => total,
+            None => replicas(&c.deployment(run, &name)?),
+        };
+        let n = have.max(total);
+        if have < n || run.dry_run {
             c.scale_and_wait(run, &name, n, Mode::Change)?;
         }
         c.kubectl.patch_ok(

@@ -1,0 +1,323 @@
+//! `deploy` on a real Kubernetes control plane (test-support's `Kube`): rolling with a
+//! rollout wait and undo, blue-green through one Service selector patch, canary by replica
+//! split with Prometheus analysis, the ledger ConfigMap, the Lease, and `--dry-run`.
+
+use std::process::Output;
+use std::time::Duration;
+
+use slipway_deploy_engine::testing::ENV;
+use slipway_deploy_engine::testing::kube::{KubeSite, Sampler};
+use slipway_test_support::kube::NEVER_READY;
+
+/// `deploy --config SITE --environment test ARGS --json`.
+fn deploy(site: &KubeSite, args: &[&str]) -> Output {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("deploy"));
+    slipway_test_support::actions::clean_env(&mut cmd);
+    let mut cmd = assert_cmd::Command::from_std(cmd);
+    cmd.current_dir(site.path())
+        .env("NO_COLOR", "1")
+        .arg("--config")
+        .arg(&site.config)
+        .args(["--environment", ENV])
+        .args(args)
+        .timeout(Duration::from_secs(300))
+        .output()
+        .unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn doc(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}); stderr:\n{}", stderr(out)))
+}
+
+fn deployed(site: &KubeSite, version: &str) -> serde_json::Value {
+    let out = deploy(site, &["--version", version, "--json"]);
+    assert!(
+        out.status.success(),
+        "deploy {version}: {:?}\n{}",
+        out.status.code(),
+        stderr(&out)
+    );
+    doc(&out)
+}
+
+#[test]
+fn rolling_v1_to_v2_with_max_surge_1_never_has_fewer_available_pods_than_replicas() {
+    let site = KubeSite::rolling(3, "max_surge = 1\nmax_unavailable = 0", "");
+    deployed(&site, "v1");
+    assert_eq!(site.image("web"), "example/web:v1");
+    let ns = site.namespace.clone();
+    let kube = site.kube;
+    let sampler = Sampler::start(move || {
+        kube.try_get(&format!("/apis/apps/v1/namespaces/{ns}/deployments/web"))
+            .ok()
+            .map(|d| d["status"]["availableReplicas"].as_i64().unwrap_or(0))
+    });
+    let d = deployed(&site, "v2");
+    let available = sampler.stop();
+    assert!(available.len() >= 5, "sampled {available:?}");
+    assert!(
+        available.iter().all(|n| *n >= 3),
+        "fewer available pods than replicas during the rollout: {available:?}"
+    );
+    assert_eq!(d["status"], "succeeded");
+    assert_eq!(d["previous"], "v1");
+    let web = site.deployment("web");
+    assert_eq!(site.image("web"), "example/web:v2");
+    assert_eq!(web["spec"]["strategy"]["rollingUpdate"]["maxSurge"], 1);
+    assert_eq!(
+        web["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"],
+        0
+    );
+    let cause = web["metadata"]["annotations"]["kubernetes.io/change-cause"]
+        .as_str()
+        .unwrap();
+    assert!(cause.starts_with("slipway: v2 by "), "{cause}");
+    let ledger = site.ledger();
+    assert_eq!(ledger["active"]["version"], "v2");
+    assert_eq!(ledger["history"][0]["status"], "succeeded");
+    assert_eq!(ledger["history"][1]["version"], "v1");
+}
+
+#[test]
+fn rolling_to_a_broken_image_rolls_back_to_v1_by_its_progress_deadline() {
+    let site = KubeSite::rolling(2, "", "progress_deadline = \"6s\"");
+    deployed(&site, "v1");
+    let broken = format!("v2-{NEVER_READY}");
+    let out = deploy(&site, &["--version", &broken, "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let d = doc(&out);
+    assert_eq!(d["status"], "rolled-back");
+    let error = d["error"].as_str().unwrap();
+    assert!(error.contains("did not finish within 6s"), "{error}");
+    assert_eq!(site.image("web"), "example/web:v1");
+    let web = site.deployment("web");
+    assert_eq!(web["status"]["availableReplicas"], 2, "{web}");
+    assert_eq!(web["status"]["updatedReplicas"], 2, "{web}");
+    let ledger = site.ledger();
+    assert_eq!(ledger["history"][0]["status"], "rolled-back");
+    assert_eq!(ledger["active"]["version"], "v1");
+}
+
+#[test]
+fn blue_green_switch_moves_the_service_endpoints_in_one_patch() {
+    let site = KubeSite::slotted("blue-green", 2, "", "scale_down_delay = \"1s\"");
+    deployed(&site, "v1");
+    assert_eq!(site.endpoints("web").get("blue"), Some(&2));
+    let ns = site.namespace.clone();
+    let kube = site.kube;
+    let sampler = Sampler::start(move || {
+        let site_ep = kube
+            .try_get(&format!("/api/v1/namespaces/{ns}/endpoints/web"))
+            .ok()?;
+        let names: Vec<String> = site_ep["subsets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|s| s["addresses"].as_array().cloned().unwrap_or_default())
+            .filter_map(|a| a["targetRef"]["name"].as_str().map(str::to_owned))
+            .collect();
+        Some(names)
+    });
+    let d = deployed(&site, "v2");
+    let samples = sampler.stop();
+    assert_eq!(d["slot"], "green", "{d}");
+    for names in &samples {
+        let blue = names.iter().any(|n| n.starts_with("web-blue-"));
+        let green = names.iter().any(|n| n.starts_with("web-green-"));
+        assert!(
+            !(blue && green),
+            "the Service spanned both slots: {names:?}"
+        );
+    }
+    assert!(
+        samples
+            .iter()
+            .any(|n| n.iter().all(|p| p.starts_with("web-blue-")) && !n.is_empty()),
+        "blue served before the switch"
+    );
+    let svc = site.get("services", "web").unwrap();
+    assert_eq!(svc["spec"]["selector"]["slipway.dev/slot"], "green");
+    assert_eq!(site.endpoints("web").get("green"), Some(&2));
+    // The preview Service pointed at green before the switch; blue scaled down after 1 s.
+    let preview = site.get("services", "web-preview").unwrap();
+    assert_eq!(preview["spec"]["selector"]["slipway.dev/slot"], "green");
+    assert_eq!(site.deployment("web-blue")["spec"]["replicas"], 0);
+    assert_eq!(site.image("web-green"), "example/web:v2");
+    assert_eq!(site.ledger()["slots"]["blue"], "v1");
+}
+
+#[test]
+fn canary_with_prometheus_errors_fails_at_ten_percent_and_goes_back_to_stable() {
+    use slipway_test_support::prometheus::Prometheus;
+    use slipway_test_support::sample::{Knobs, SampleService};
+    // The canary's metrics come from the loopback sample service (never from a pod IP).
+    let app = SampleService::start_with(
+        slipway_test_support::ports::free_port(),
+        "v2",
+        "green",
+        Knobs {
+            error_rate: 0.5,
+            ..Knobs::default()
+        },
+    );
+    let prometheus = Prometheus::start(
+        &[format!("127.0.0.1:{}", app.port())],
+        Duration::from_millis(200),
+    );
+    prometheus.wait_for_target_up(Duration::from_secs(60));
+    let url = app.url();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = std::sync::Arc::clone(&stop);
+    let load = std::thread::spawn(move || {
+        for _ in 0..20_000 {
+            if flag.load(std::sync::atomic::Ordering::SeqCst) {
+                break;
+            }
+            let _ = slipway_test_support::http::get(&url);
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    });
+    let site = KubeSite::slotted("canary", 10, "", "scale_down_delay = \"0s\"");
+    site.append(&format!(
+        "[deploy.environments.{ENV}.canary]\nstep_duration = \"3s\"\n\
+         [deploy.environments.{ENV}.analysis]\nprovider = \"prometheus\"\nmin_samples = 5\n\
+         [deploy.environments.{ENV}.analysis.prometheus]\nurl = \"{}\"\n",
+        prometheus.url()
+    ));
+    deployed(&site, "v1");
+    let out = deploy(&site, &["--version", "v2", "--json"]);
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let _ = load.join();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let d = doc(&out);
+    assert_eq!(d["status"], "rolled-back");
+    let steps = d["steps"].as_array().unwrap();
+    let split = steps
+        .iter()
+        .find(|s| s["name"] == "canary 10% to v2")
+        .unwrap_or_else(|| panic!("{steps:?}"));
+    let reached = split["output"].as_str().unwrap_or_default();
+    assert!(
+        reached.contains("green v2: 1 of 10 pods (10%)"),
+        "{reached}"
+    );
+    let analysis = steps
+        .iter()
+        .find(|s| s["name"] == "analysis at 10%")
+        .unwrap();
+    assert_eq!(analysis["status"], "failed", "{analysis}");
+    assert!(
+        !steps.iter().any(|s| s["name"] == "canary 30% to v2"),
+        "no step past 10 %"
+    );
+    let svc = site.get("services", "web").unwrap();
+    assert_eq!(svc["spec"]["selector"]["slipway.dev/slot"], "blue");
+    assert_eq!(site.endpoints("web").get("blue"), Some(&10));
+    assert_eq!(site.deployment("web-green")["spec"]["replicas"], 0);
+    assert_eq!(site.ledger()["history"][0]["status"], "rolled-back");
+}
+
+#[test]
+fn a_lease_held_by_a_live_run_refuses_a_second_deploy() {
+    let site = KubeSite::rolling(
+        1,
+        "[deploy.environments.test.hooks]\npre_deploy = [\"sleep 6\"]",
+        "",
+    );
+    let mut first = std::process::Command::new(assert_cmd::cargo::cargo_bin("deploy"));
+    slipway_test_support::actions::clean_env(&mut first);
+    let mut first = first
+        .current_dir(site.path())
+        .arg("--config")
+        .arg(&site.config)
+        .args(["--environment", ENV, "--version", "v1", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    site.wait_for("the first run's Lease", |s| {
+        s.get("leases", "slipway-lock-test").is_some()
+    });
+    let lease = site.get("leases", "slipway-lock-test").unwrap();
+    assert_eq!(lease["spec"]["leaseDurationSeconds"], 3600);
+    let holder = lease["metadata"]["annotations"]["slipway.dev/holder"]
+        .as_str()
+        .unwrap();
+    assert!(holder.contains("\"version\":\"v1\""), "{holder}");
+    let out = deploy(&site, &["--version", "v2", "--json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let d = doc(&out);
+    assert_eq!(d["status"], "locked");
+    assert!(d["error"].as_str().unwrap().contains("deploy of v1"), "{d}");
+    let status = first.wait().unwrap();
+    assert!(status.success(), "the first run finished");
+    assert!(
+        site.get("leases", "slipway-lock-test").is_none(),
+        "released"
+    );
+    assert_eq!(site.image("web"), "example/web:v1");
+}
+
+#[test]
+fn dry_run_prints_every_api_change_and_makes_none() {
+    let site = KubeSite::slotted("blue-green", 1, "", "");
+    deployed(&site, "v1");
+    let before = site.deployment("web-blue");
+    let out = deploy(&site, &["--version", "v2", "--dry-run", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(doc(&out)["status"], "planned");
+    let err = stderr(&out);
+    for change in [
+        "kubectl --kubeconfig",
+        "create -f - -o json",
+        "patch deployment web-green --type strategic",
+        "patch service web-preview --type merge",
+        "patch service web --type merge",
+        "would record in configmap slipway-ledger-test",
+        "would take the lock on lease slipway-lock-test",
+    ] {
+        assert!(err.contains(change), "missing {change:?} in:\n{err}");
+    }
+    assert!(
+        site.get("deployments", "web-green").is_none(),
+        "nothing created"
+    );
+    assert_eq!(
+        site.deployment("web-blue")["metadata"]["resourceVersion"],
+        before["metadata"]["resourceVersion"]
+    );
+    let svc = site.get("services", "web").unwrap();
+    assert_eq!(svc["spec"]["selector"]["slipway.dev/slot"], "blue");
+    assert!(site.get("leases", "slipway-lock-test").is_none());
+    assert_eq!(site.ledger()["history"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn status_and_lock_commands_read_the_cluster() {
+    let site = KubeSite::rolling(1, "", "");
+    deployed(&site, "v1");
+    let out = deploy(&site, &["status", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let d = doc(&out);
+    assert_eq!(d["environments"][0]["active"]["version"], "v1");
+    let out = deploy(&site, &["lock", "acquire", "-m", "release freeze"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lease = site.get("leases", "slipway-lock-test").unwrap();
+    assert!(
+        lease["metadata"]["annotations"]["slipway.dev/holder"]
+            .as_str()
+            .unwrap()
+            .contains("release freeze")
+    );
+    let out = deploy(&site, &["--version", "v2", "--json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(doc(&out)["error"].as_str().unwrap().contains("frozen"));
+    let out = deploy(&site, &["lock", "release"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(site.get("leases", "slipway-lock-test").is_none());
+}
