@@ -254,8 +254,13 @@ impl LedgerStore for ConfigMapLedger {
         let base = self.base();
         let empty = Ledger::empty(&self.environment);
         let base_ledger = base.as_ref().map_or(&empty, |(l, _)| l).clone();
-        let mut rv = base.map(|(_, rv)| rv);
-        let mut next = ledger.clone();
+        let mut rv = base.as_ref().map(|(_, rv)| rv.clone());
+        // The caller's ledger may predate entries merged in by an earlier conflict: its
+        // changes go on top of what is stored, never in place of it.
+        let mut next = match &base {
+            Some((stored, _)) => merge(stored, ledger, stored, self.history),
+            None => ledger.clone(),
+        };
         for _ in 0..ATTEMPTS {
             let (verb, object) = match &rv {
                 Some(rv) => ("replace", self.object(&next, Some(rv))?),
