@@ -475,7 +475,6 @@ impl DirLock {
                 .map(|why| Found::Unexpected(why.to_owned())),
         }
     }
-
 }
 
 impl LockStore for DirLock {
@@ -892,7 +891,7 @@ mod tests {
             match lock.acquire(&run, &me, Duration::from_secs(1), breaking) {
                 Err(e @ LockError::Unexpected { .. }) => {
                     let text = e.to_string();
-                    assert!(text.contains(lock.path()), "{text}");
+                    assert!(text.contains(&lock.path()), "{text}");
                     assert!(text.contains("is a file"), "{text}");
                 }
                 other => panic!("expected an unexpected lock path, got {other:?}"),

@@ -21,7 +21,7 @@ fn deployed(site: &KubeSite, version: &str) {
         version: version.to_owned(),
         strategy: None,
         lock_wait: Duration::ZERO,
-        force: false,
+        breaking: slipway_deploy_engine::lock::Breaking::default(),
     };
     let outcome = deploy::deploy(&run, &parts, &request);
     assert_eq!(

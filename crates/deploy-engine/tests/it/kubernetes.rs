@@ -4,8 +4,8 @@ use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use slipway_deploy_engine::cancel::Cancel;
-use slipway_deploy_engine::ledger::{Entry, LedgerStore, Status};
-use slipway_deploy_engine::lock::{Holder, Lock, LockError};
+use slipway_deploy_engine::ledger::{Entry, Status};
+use slipway_deploy_engine::lock::{Breaking, Holder, Lock, LockError};
 use slipway_deploy_engine::platform::Platform as _;
 use slipway_deploy_engine::platform::kubernetes::KubePlatform;
 use slipway_deploy_engine::run::Mode;
@@ -111,9 +111,15 @@ fn the_lease_refuses_a_second_holder_and_a_dead_holders_lease_is_stale() {
     let lock = Lock::with_store(platform.lock_store(&env), "test", env.lock_ttl);
     let run = run();
     let first = Holder::this_process("run-1", "deploy", Some("v1"), None);
-    lock.acquire(&run, &first, Duration::ZERO, false).unwrap();
+    lock.acquire(&run, &first, Duration::ZERO, Breaking::default())
+        .unwrap();
     let second = Holder::this_process("run-2", "deploy", Some("v2"), None);
-    match lock.acquire(&run, &second, Duration::from_millis(500), false) {
+    match lock.acquire(
+        &run,
+        &second,
+        Duration::from_millis(500),
+        Breaking::default(),
+    ) {
         Err(LockError::Held { holder, stale, .. }) => {
             assert_eq!(holder.id, "run-1");
             assert!(stale.is_none(), "renewed and alive: not stale");
@@ -139,14 +145,24 @@ fn the_lease_refuses_a_second_holder_and_a_dead_holders_lease_is_stale() {
     // A holder whose process is gone on this machine is stale; --force breaks it.
     let mut dead = Holder::this_process("dead", "deploy", Some("v1"), None);
     dead.pid = 999_999_999;
-    lock.acquire(&run, &dead, Duration::ZERO, false).unwrap();
-    match lock.acquire(&run, &second, Duration::ZERO, false) {
+    lock.acquire(&run, &dead, Duration::ZERO, Breaking::default())
+        .unwrap();
+    match lock.acquire(&run, &second, Duration::ZERO, Breaking::default()) {
         Err(LockError::Held {
             stale: Some(why), ..
         }) => assert!(why.contains("gone"), "{why}"),
         other => panic!("expected a stale lock, got {other:?}"),
     }
-    lock.acquire(&run, &second, Duration::ZERO, true).unwrap();
+    lock.acquire(
+        &run,
+        &second,
+        Duration::ZERO,
+        Breaking {
+            stale: true,
+            freeze: false,
+        },
+    )
+    .unwrap();
     assert_eq!(lock.holder(&run).unwrap().unwrap().id, "run-2");
     lock.remove(&run, None).unwrap();
 }

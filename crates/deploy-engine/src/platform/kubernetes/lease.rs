@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::lock::{Holder, LockStore};
+use crate::lock::{Found, Holder, LockStore};
 use crate::platform::kubernetes::Cluster;
 use crate::run::{Error, Mode, Result, Run};
 
@@ -155,6 +155,10 @@ impl LockStore for LeaseLock {
         )
     }
 
+    fn path(&self) -> String {
+        format!("lease {}", self.name)
+    }
+
     fn holder(&self, run: &Run) -> Result<Option<Holder>> {
         Ok(self
             .cluster
@@ -163,7 +167,7 @@ impl LockStore for LeaseLock {
             .map(|l| Self::holder_of(&l)))
     }
 
-    fn try_take(&self, run: &Run, holder: &Holder) -> Result<bool> {
+    fn try_take(&self, run: &Run, holder: &Holder) -> Result<Found> {
         let now = micro_time(time::OffsetDateTime::now_utc());
         let record = serde_json::to_string(holder).unwrap_or_default();
         let lease = json!({
@@ -181,24 +185,36 @@ impl LockStore for LeaseLock {
                 "renewTime": now,
             },
         });
-        match self
-            .cluster
-            .kubectl
-            .write(run, "create", &lease, Mode::Cleanup)?
-        {
-            Ok(_) => {
-                if holder.operation != "manual" && !run.dry_run {
-                    self.start_renewing(&holder.id);
+        // A lease released between our create and our read is taken on the next try.
+        for _ in 0..3 {
+            match self
+                .cluster
+                .kubectl
+                .write(run, "create", &lease, Mode::Cleanup)?
+            {
+                Ok(_) => {
+                    if holder.operation != "manual" && !run.dry_run {
+                        self.start_renewing(&holder.id);
+                    }
+                    return Ok(Found::Acquired);
                 }
-                Ok(true)
+                Err(r) if r.is("AlreadyExists") => {
+                    if let Some(h) = self.holder(run)? {
+                        return Ok(Found::Held(h));
+                    }
+                }
+                Err(r) => {
+                    return Err(Error::failed(format!(
+                        "cannot take the lock ({}): {}",
+                        self.location(),
+                        r.message
+                    )));
+                }
             }
-            Err(r) if r.is("AlreadyExists") => Ok(false),
-            Err(r) => Err(Error::failed(format!(
-                "cannot take the lock ({}): {}",
-                self.location(),
-                r.message
-            ))),
         }
+        Ok(Found::Unexpected(
+            "was created and deleted again by others three times in a row".into(),
+        ))
     }
 
     fn remove(&self, run: &Run, id: Option<&str>) -> Result<()> {
