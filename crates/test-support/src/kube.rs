@@ -385,15 +385,23 @@ impl Kube {
             "metadata": {"name": "slipway-warmup", "namespace": "default"},
             "spec": {"containers": [{"name": "c", "image": "warmup"}]},
         });
-        match api(
-            &self.http_url(),
-            "POST",
-            "/api/v1/namespaces/default/pods",
-            Some(&pod),
-            "application/json",
-        ) {
-            Ok(_) | Err((409, _)) => {}
-            Err((s, t)) => panic!("creating the warm-up pod: {s} {t}"),
+        // The API server creates the `default` namespace a moment after it is ready.
+        loop {
+            match api(
+                &self.http_url(),
+                "POST",
+                "/api/v1/namespaces/default/pods",
+                Some(&pod),
+                "application/json",
+            ) {
+                Ok(_) | Err((409, _)) => break,
+                Err((s, t)) => assert!(
+                    Instant::now() < deadline,
+                    "creating the warm-up pod: {s} {t}; logs in {}",
+                    self.dir.display()
+                ),
+            }
+            std::thread::sleep(Duration::from_millis(200));
         }
         loop {
             let pod = self.get("/api/v1/namespaces/default/pods/slipway-warmup");

@@ -36,29 +36,6 @@ impl IntOrPercent {
             Self::Percent(p) => serde_json::json!(p),
         }
     }
-
-    /// Whether it means zero pods.
-    pub fn is_zero(&self) -> bool {
-        match self {
-            Self::Int(n) => *n == 0,
-            Self::Percent(p) => p.trim_end_matches('%').trim() == "0",
-        }
-    }
-
-    fn check(&self, key: &str) -> Result<(), Failure> {
-        if let Self::Percent(p) = self {
-            let ok = p
-                .strip_suffix('%')
-                .and_then(|n| n.parse::<u32>().ok())
-                .is_some_and(|n| n <= 100);
-            if !ok {
-                return Err(Failure::bad_input(format!(
-                    "{key}: {p:?} must be a number of pods or a percentage such as \"25%\""
-                )));
-            }
-        }
-        Ok(())
-    }
 }
 
 /// `[deploy.environments.NAME.kubernetes]` as written.
@@ -176,29 +153,6 @@ impl KubernetesConfig {
         }
         Ok(())
     }
-
-    /// Checks `max_surge` and `max_unavailable` for the Deployment's strategy; `key`
-    /// prefixes errors.
-    pub fn check_strategy(
-        key: &str,
-        max_surge: Option<&IntOrPercent>,
-        max_unavailable: Option<&IntOrPercent>,
-    ) -> Result<(), Failure> {
-        if let Some(s) = max_surge {
-            s.check(&format!("{key}.max_surge"))?;
-        }
-        if let Some(u) = max_unavailable {
-            u.check(&format!("{key}.max_unavailable"))?;
-        }
-        if max_surge.is_some_and(IntOrPercent::is_zero)
-            && max_unavailable.is_some_and(IntOrPercent::is_zero)
-        {
-            return Err(Failure::bad_input(format!(
-                "{key}: max_surge and max_unavailable cannot both be 0 (the rollout could never move)"
-            )));
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -242,15 +196,28 @@ mod tests {
         );
     }
 
+    /// Every TOML example of docs/deploy.md's Kubernetes section is a valid config.
     #[test]
-    fn surge_and_unavailable_cannot_both_be_zero() {
-        let zero = IntOrPercent::Int(0);
-        let pct = IntOrPercent::Percent("0%".into());
-        assert!(KubernetesConfig::check_strategy("k", Some(&zero), Some(&pct)).is_err());
-        assert!(
-            KubernetesConfig::check_strategy("k", Some(&IntOrPercent::Int(1)), Some(&zero)).is_ok()
+    fn the_documented_kubernetes_recipes_are_valid_environments() {
+        let doc = include_str!("../../../../../docs/deploy.md");
+        let start = doc.find("## The `kubernetes` platform").unwrap();
+        let end = start + doc[start..].find("\n## GitHub Deployments").unwrap();
+        let mut checked = 0;
+        for block in doc[start..end].split("```toml\n").skip(1) {
+            let text = block.split("```").next().unwrap();
+            let file = slipway_config::ConfigFile::from_text(None, text.to_owned()).unwrap();
+            let section = crate::DeploySection::load(&file).unwrap();
+            for name in section.environments.keys() {
+                let env = section
+                    .environment(name, "docs/deploy.md")
+                    .unwrap_or_else(|e| panic!("{name}: {}", e.cause));
+                assert_eq!(env.platform, crate::config::PlatformKind::Kubernetes);
+                checked += 1;
+            }
+        }
+        assert_eq!(
+            checked, 6,
+            "the example, three environments of seed 000, two of 004"
         );
-        let bad = IntOrPercent::Percent("lots".into());
-        assert!(KubernetesConfig::check_strategy("k", Some(&bad), None).is_err());
     }
 }
