@@ -151,68 +151,106 @@ fn blue_green_switch_moves_the_service_endpoints_in_one_patch() {
     assert_eq!(site.ledger()["slots"]["blue"], "v1");
 }
 
+/// The canary's metrics: the loopback sample service as `green` `v2` with `error_rate`,
+/// under a bounded load, scraped by Prometheus (never a pod IP).
+struct CanaryMetrics {
+    _app: slipway_test_support::sample::SampleService,
+    prometheus: slipway_test_support::prometheus::Prometheus,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    load: Option<std::thread::JoinHandle<()>>,
+}
+
+impl CanaryMetrics {
+    fn start(error_rate: f64) -> Self {
+        use slipway_test_support::prometheus::Prometheus;
+        use slipway_test_support::sample::{Knobs, SampleService};
+        let app = SampleService::start_with(
+            slipway_test_support::ports::free_port(),
+            "v2",
+            "green",
+            Knobs {
+                error_rate,
+                ..Knobs::default()
+            },
+        );
+        let prometheus = Prometheus::start(
+            &[format!("127.0.0.1:{}", app.port())],
+            Duration::from_millis(200),
+        );
+        prometheus.wait_for_target_up(Duration::from_secs(60));
+        let url = app.url();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = std::sync::Arc::clone(&stop);
+        let load = std::thread::spawn(move || {
+            for _ in 0..60_000 {
+                if flag.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+                let _ = slipway_test_support::http::get(&url);
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        });
+        Self {
+            _app: app,
+            prometheus,
+            stop,
+            load: Some(load),
+        }
+    }
+
+    fn site(&self) -> KubeSite {
+        let site = KubeSite::slotted("canary", 10, "", "scale_down_delay = \"0s\"");
+        site.append(&format!(
+            "[deploy.environments.{ENV}.canary]\nstep_duration = \"3s\"\n\
+             [deploy.environments.{ENV}.analysis]\nprovider = \"prometheus\"\nmin_samples = 5\n\
+             [deploy.environments.{ENV}.analysis.prometheus]\nurl = \"{}\"\n",
+            self.prometheus.url()
+        ));
+        site
+    }
+}
+
+impl Drop for CanaryMetrics {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(load) = self.load.take() {
+            let _ = load.join();
+        }
+    }
+}
+
+fn step<'a>(d: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    d["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no step {name:?} in {}", d["steps"]))
+}
+
 #[test]
 fn canary_with_prometheus_errors_fails_at_ten_percent_and_goes_back_to_stable() {
-    use slipway_test_support::prometheus::Prometheus;
-    use slipway_test_support::sample::{Knobs, SampleService};
-    // The canary's metrics come from the loopback sample service (never from a pod IP).
-    let app = SampleService::start_with(
-        slipway_test_support::ports::free_port(),
-        "v2",
-        "green",
-        Knobs {
-            error_rate: 0.5,
-            ..Knobs::default()
-        },
-    );
-    let prometheus = Prometheus::start(
-        &[format!("127.0.0.1:{}", app.port())],
-        Duration::from_millis(200),
-    );
-    prometheus.wait_for_target_up(Duration::from_secs(60));
-    let url = app.url();
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let flag = std::sync::Arc::clone(&stop);
-    let load = std::thread::spawn(move || {
-        for _ in 0..20_000 {
-            if flag.load(std::sync::atomic::Ordering::SeqCst) {
-                break;
-            }
-            let _ = slipway_test_support::http::get(&url);
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    });
-    let site = KubeSite::slotted("canary", 10, "", "scale_down_delay = \"0s\"");
-    site.append(&format!(
-        "[deploy.environments.{ENV}.canary]\nstep_duration = \"3s\"\n\
-         [deploy.environments.{ENV}.analysis]\nprovider = \"prometheus\"\nmin_samples = 5\n\
-         [deploy.environments.{ENV}.analysis.prometheus]\nurl = \"{}\"\n",
-        prometheus.url()
-    ));
+    let metrics = CanaryMetrics::start(0.5);
+    let site = metrics.site();
     deployed(&site, "v1");
     let out = deploy(&site, &["--version", "v2", "--json"]);
-    stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    let _ = load.join();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let d = doc(&out);
     assert_eq!(d["status"], "rolled-back");
-    let steps = d["steps"].as_array().unwrap();
-    let split = steps
-        .iter()
-        .find(|s| s["name"] == "canary 10% to v2")
-        .unwrap_or_else(|| panic!("{steps:?}"));
-    let reached = split["output"].as_str().unwrap_or_default();
+    let reached = step(&d, "canary 10% to v2")["output"]
+        .as_str()
+        .unwrap_or_default();
     assert!(
         reached.contains("green v2: 1 of 10 pods (10%)"),
         "{reached}"
     );
-    let analysis = steps
-        .iter()
-        .find(|s| s["name"] == "analysis at 10%")
-        .unwrap();
-    assert_eq!(analysis["status"], "failed", "{analysis}");
+    assert_eq!(step(&d, "analysis at 10%")["status"], "failed");
     assert!(
-        !steps.iter().any(|s| s["name"] == "canary 30% to v2"),
+        !d["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["name"] == "canary 30% to v2"),
         "no step past 10 %"
     );
     let svc = site.get("services", "web").unwrap();
@@ -220,6 +258,31 @@ fn canary_with_prometheus_errors_fails_at_ten_percent_and_goes_back_to_stable() 
     assert_eq!(site.endpoints("web").get("blue"), Some(&10));
     assert_eq!(site.deployment("web-green")["spec"]["replicas"], 0);
     assert_eq!(site.ledger()["history"][0]["status"], "rolled-back");
+}
+
+#[test]
+fn canary_10_30_50_100_reports_the_weight_reached_at_each_step() {
+    let metrics = CanaryMetrics::start(0.0);
+    let site = metrics.site();
+    deployed(&site, "v1");
+    let d = deployed(&site, "v2");
+    for (pct, pods) in [(10, 1), (30, 3), (50, 5)] {
+        let reached = step(&d, &format!("canary {pct}% to v2"))["output"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            reached.contains(&format!("green v2: {pods} of 10 pods ({pct}%)")),
+            "{reached}"
+        );
+        assert_eq!(step(&d, &format!("analysis at {pct}%"))["status"], "ok");
+    }
+    step(&d, "canary 100%: all traffic to v2");
+    let svc = site.get("services", "web").unwrap();
+    assert_eq!(svc["spec"]["selector"]["slipway.dev/slot"], "green");
+    assert_eq!(site.endpoints("web").get("green"), Some(&10));
+    assert_eq!(site.deployment("web-blue")["spec"]["replicas"], 0);
+    assert_eq!(site.ledger()["active"]["slot"], "green");
 }
 
 #[test]
