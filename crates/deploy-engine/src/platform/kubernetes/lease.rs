@@ -217,6 +217,19 @@ impl LockStore for LeaseLock {
         ))
     }
 
+    fn renew(&self, holder: &Holder) -> std::result::Result<(), crate::shell::RunError> {
+        let patch = json!([
+            {"op": "test", "path": "/spec/holderIdentity", "value": holder.id},
+            {"op": "replace", "path": "/spec/renewTime", "value": micro_time(time::OffsetDateTime::now_utc())},
+        ]);
+        // A lease released or taken by another run fails the test and is left alone.
+        let _ = self
+            .cluster
+            .kubectl
+            .patch_detached("lease", &self.name, &patch);
+        Ok(())
+    }
+
     fn remove(&self, run: &Run, id: Option<&str>) -> Result<()> {
         self.stop_renewing(id);
         if let Some(id) = id {
