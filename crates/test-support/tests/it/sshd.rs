@@ -47,6 +47,12 @@ fn a_service_started_in_the_background_over_ssh_stops_with_the_fixture() {
         .unwrap();
     assert!(status.success());
     let reaper_value = sshd.reaper().value().to_owned();
+    // The background shell may still be exec'ing nohup and then sleep when ssh returns
+    // (its environ reads empty mid-exec): look again until a deadline.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while sshd.reaper().pids().len() != 1 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     assert_eq!(
         sshd.reaper().pids().len(),
         1,
