@@ -40,27 +40,29 @@ struct Metadata {
     dependencies: Option<serde_json::Value>,
 }
 
+/// One advisory as npm 6 and yarn 1 write it.
 #[derive(Deserialize)]
-struct Advisory {
+pub(crate) struct Advisory {
     #[serde(default)]
-    id: serde_json::Value,
+    pub(crate) id: serde_json::Value,
     #[serde(default)]
-    title: String,
+    pub(crate) title: String,
     #[serde(default)]
-    module_name: String,
+    pub(crate) module_name: String,
     #[serde(default)]
-    severity: String,
+    pub(crate) severity: String,
     #[serde(default)]
-    cves: Vec<String>,
-    github_advisory_id: Option<String>,
+    pub(crate) cves: Vec<String>,
+    pub(crate) github_advisory_id: Option<String>,
     #[serde(default)]
-    findings: Vec<AdvisoryFinding>,
+    pub(crate) findings: Vec<AdvisoryFinding>,
 }
 
+/// A vulnerable version of an advisory's module.
 #[derive(Deserialize)]
-struct AdvisoryFinding {
+pub(crate) struct AdvisoryFinding {
     #[serde(default)]
-    version: String,
+    pub(crate) version: String,
 }
 
 #[derive(Deserialize)]

@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::error::ParseError;
 use crate::model::{Finding, FindingsReport};
+use crate::npm_audit::Advisory;
 
 #[derive(Deserialize)]
 struct Line {
@@ -32,29 +33,6 @@ struct Berry {
     severity: String,
     #[serde(rename = "Tree Versions", default)]
     tree_versions: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct Advisory {
-    #[serde(default)]
-    id: serde_json::Value,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    module_name: String,
-    #[serde(default)]
-    severity: String,
-    #[serde(default)]
-    cves: Vec<String>,
-    github_advisory_id: Option<String>,
-    #[serde(default)]
-    findings: Vec<AdvisoryFinding>,
-}
-
-#[derive(Deserialize)]
-struct AdvisoryFinding {
-    #[serde(default)]
-    version: String,
 }
 
 /// Parses a yarn audit JSON Lines report.
