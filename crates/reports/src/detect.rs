@@ -109,18 +109,14 @@ impl FromStr for Kind {
     }
 }
 
-/// Detects the format of a report from its first bytes (`head`); `path` names it in errors.
+/// Detects the format of a report from its first bytes (`head`), in any encoding the
+/// parsers read: UTF-8 (with or without a byte-order mark), UTF-16 LE or BE (with a
+/// mark, or an ASCII start without one), or the 8-bit encoding an XML declaration names.
+/// `path` names the file in errors.
 pub fn detect(head: &[u8], path: &Path) -> Result<Kind, ParseError> {
     let head = &head[..head.len().min(SNIFF_BYTES)];
-    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
-        return Err(ParseError::at(
-            path,
-            0,
-            "the file is UTF-16; write the report as UTF-8",
-        ));
-    }
-    let text = String::from_utf8_lossy(head);
+    let decoded = crate::encoding::head_utf8(head);
+    let text = String::from_utf8_lossy(&decoded);
     let trimmed = text.trim_start();
     let unknown = || {
         ParseError::at(
@@ -291,12 +287,28 @@ mod tests {
                 .message
                 .contains("--format")
         );
-        assert!(
-            detect(b"\xFF\xFE<\x00", Path::new("r"))
-                .unwrap_err()
-                .message
-                .contains("UTF-16")
-        );
+    }
+
+    #[test]
+    fn detect_called_directly_reads_utf16_with_a_bom_in_both_byte_orders() {
+        // Regression: detect() refused UTF-16 ("write the report as UTF-8") unless
+        // parse_path had decoded the head first.
+        let junit = "<?xml version=\"1.0\" encoding=\"utf-16\"?>\n<testsuites><testsuite name=\"s\"/></testsuites>";
+        let coverage =
+            "{\"meta\": {\"format\": 2, \"version\": \"7.6.1\"}, \"files\": {}, \"totals\": {}}";
+        for (text, want) in [(junit, Kind::Junit), (coverage, Kind::CoveragePy)] {
+            let units: Vec<u16> = text.encode_utf16().collect();
+            let le: Vec<u8> = [0xFF, 0xFE]
+                .into_iter()
+                .chain(units.iter().flat_map(|u| u.to_le_bytes()))
+                .collect();
+            let be: Vec<u8> = [0xFE, 0xFF]
+                .into_iter()
+                .chain(units.iter().flat_map(|u| u.to_be_bytes()))
+                .collect();
+            assert_eq!(detect(&le, Path::new("r")).unwrap(), want, "LE {text}");
+            assert_eq!(detect(&be, Path::new("r")).unwrap(), want, "BE {text}");
+        }
     }
 
     #[test]

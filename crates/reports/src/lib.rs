@@ -193,8 +193,8 @@ pub fn parse_path(
     } else {
         let head = std::io::BufRead::fill_buf(&mut reader)
             .map_err(|e| ParseError::whole(path, format!("cannot read: {e}")))?;
-        // Detection reads UTF-8 without a byte-order mark, whatever the file's encoding.
-        detect(&encoding::head_utf8(head), path).map_err(ParseError::located)?
+        // Detection decodes the head itself (UTF-16, a byte-order mark, a declared encoding).
+        detect(head, path).map_err(ParseError::located)?
     };
     parse_reader(kind, reader, path, options)
         .map(|r| (kind, r))

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use slipway_reports::{Kind, Options, Position, Report, parse_path};
+use slipway_reports::{Kind, Options, Position, Report, detect, parse_path};
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -132,4 +132,26 @@ fn an_error_in_a_utf16_file_names_the_same_line_and_column_as_in_utf8() {
         "{expected:?}"
     );
     assert_eq!(at(&utf16), expected);
+}
+
+#[test]
+fn detect_called_directly_names_every_encoded_file_as_parse_path_does() {
+    // Regression: detect() on the raw bytes refused UTF-16 and misread the head of a
+    // file in a declared single-byte encoding; only parse_path decoded first.
+    for (name, kind) in [
+        ("pytest-junit.utf16le-bom.xml", Kind::Junit),
+        ("nunit.utf16le-bom.xml", Kind::Junit),
+        ("mstest.utf16le-bom.trx", Kind::Junit),
+        ("nextest-junit.utf16be-nobom.xml", Kind::Junit),
+        ("coverage.utf16be-bom.xml", Kind::Cobertura),
+        ("jacoco.utf16le-nobom.xml", Kind::Jacoco),
+        ("codeql.utf16le-bom.sarif", Kind::Sarif),
+        ("coverage.utf16le-bom.json", Kind::CoveragePy),
+        ("NUnitUnicode.latin1.xml", Kind::Junit),
+        ("NUnitUnicode.cp1252.xml", Kind::Junit),
+    ] {
+        let bytes = std::fs::read(data(name)).unwrap();
+        let got = detect(&bytes, &data(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(got, kind, "{name}");
+    }
 }
