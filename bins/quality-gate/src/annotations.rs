@@ -71,15 +71,26 @@ pub fn build(
             rank: 10,
         });
     }
-    if let Some(sec) = &inputs.security {
-        let known: std::collections::HashSet<&str> = baseline
-            .map(|b| b.finding_keys.iter().map(String::as_str).collect())
-            .unwrap_or_default();
-        for f in sec.sorted() {
+    // Critical and high findings at their place; a secret is annotated where it is,
+    // never with its value (the parsers do not keep it), and whatever the baseline says:
+    // a secret still in the tree is still exposed.
+    let known: std::collections::HashSet<&str> = baseline
+        .map(|b| b.finding_keys.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    let reports = [
+        (inputs.security.as_ref(), true),
+        (inputs.secrets.as_ref(), false),
+    ];
+    for (report, by_baseline) in reports {
+        let Some(report) = report else { continue };
+        for f in report.sorted() {
             if f.severity < Severity::High {
                 break;
             }
-            if !known.is_empty() && known.contains(format!("{:016x}", f.key()).as_str()) {
+            if by_baseline
+                && !known.is_empty()
+                && known.contains(format!("{:016x}", f.key()).as_str())
+            {
                 continue;
             }
             all.push(Annotation {

@@ -312,36 +312,13 @@ fn missing_check(
     detail: String,
     files: &[String],
 ) -> Option<Check> {
-    let status = match policy {
-        Missing::Fail => Status::Fail,
-        Missing::Warn => Status::Warn,
-        Missing::Ignore => return None,
-    };
-    Some(Check {
-        id: "performance.benchmarks.missing".to_owned(),
+    Check::missing(
+        "performance.benchmarks.missing",
         title,
-        value: None,
-        unit: String::new(),
-        threshold: None,
-        critical: None,
-        warning: None,
-        direction: None,
-        level: Some(
-            if status == Status::Fail {
-                "critical"
-            } else {
-                "warning"
-            }
-            .to_owned(),
-        ),
-        status,
-        threshold_sources: BTreeMap::from([(
-            "missing".to_owned(),
-            format!("{policy:?}").to_lowercase(),
-        )]),
-        sources: files.to_vec(),
+        policy,
         detail,
-    })
+        files.to_vec(),
+    )
 }
 
 #[cfg(test)]

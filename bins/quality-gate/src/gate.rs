@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
-use slipway_reports::{Category, Severity};
+use slipway_reports::{Category, FindingsReport, Severity};
 
 use crate::config::Missing;
 use crate::inputs::{Inputs, Source as ReportSource};
@@ -113,6 +113,9 @@ pub struct Totals {
     pub coverage: Option<CoverageTotals>,
     /// Findings per severity, when a security report was read.
     pub security: Option<BTreeMap<String, u64>>,
+    /// Secrets found per severity (Gitleaks, TruffleHog: `critical` is a secret the
+    /// scanner verified as live), when a secrets report was read.
+    pub secrets: Option<BTreeMap<String, u64>>,
     /// One line for chat messages: `Tests: 95/95 passed, Coverage: 88%`.
     pub text: String,
 }
@@ -252,12 +255,32 @@ impl Builder<'_> {
     }
 
     fn missing(&mut self, id: &str, title: String, policy: Missing, detail: String) {
+        self.checks
+            .extend(Check::missing(id, title, policy, detail, Vec::new()));
+    }
+}
+
+impl Check {
+    /// The check for something expected that was not found (a report, a benchmark, a
+    /// recorded figure): failed or warned as `policy` says, `None` when it is ignored.
+    pub fn missing(
+        id: &str,
+        title: String,
+        policy: Missing,
+        detail: String,
+        sources: Vec<String>,
+    ) -> Option<Self> {
         let status = match policy {
             Missing::Fail => Status::Fail,
             Missing::Warn => Status::Warn,
-            Missing::Ignore => return,
+            Missing::Ignore => return None,
         };
-        self.checks.push(Check {
+        let level = if status == Status::Fail {
+            "critical"
+        } else {
+            "warning"
+        };
+        Some(Self {
             id: id.to_owned(),
             title,
             value: None,
@@ -266,22 +289,15 @@ impl Builder<'_> {
             critical: None,
             warning: None,
             direction: None,
-            level: Some(
-                if status == Status::Fail {
-                    "critical"
-                } else {
-                    "warning"
-                }
-                .to_owned(),
-            ),
+            level: Some(level.to_owned()),
             status,
             threshold_sources: BTreeMap::from([(
                 "missing".to_owned(),
                 format!("{policy:?}").to_lowercase(),
             )]),
-            sources: Vec::new(),
+            sources,
             detail,
-        });
+        })
     }
 }
 
@@ -666,10 +682,7 @@ pub fn totals(inputs: &Inputs, new_code: Option<&NewCode>) -> Totals {
         }
     });
     let security = inputs.security.as_ref().map(|s| {
-        let m: BTreeMap<String, u64> = Severity::ALL
-            .iter()
-            .map(|sev| (sev.as_str().to_owned(), s.count(*sev)))
-            .collect();
+        let m = by_severity(s);
         parts.push(format!(
             "Vulnerabilities: {} critical, {} high, {} medium",
             s.count(Severity::Critical),
@@ -677,6 +690,16 @@ pub fn totals(inputs: &Inputs, new_code: Option<&NewCode>) -> Totals {
             s.count(Severity::Medium)
         ));
         m
+    });
+    let secrets = inputs.secrets.as_ref().map(|s| {
+        let found: u64 = s.counts.values().sum();
+        let verified = s.count(Severity::Critical);
+        parts.push(if verified > 0 {
+            format!("Secrets: {found} found ({verified} verified live)")
+        } else {
+            format!("Secrets: {found} found")
+        });
+        by_severity(s)
     });
     if let Some(l) = &inputs.lint {
         let mut lint = Vec::new();
@@ -693,8 +716,17 @@ pub fn totals(inputs: &Inputs, new_code: Option<&NewCode>) -> Totals {
         tests,
         coverage,
         security,
+        secrets,
         text: parts.join(", "),
     }
+}
+
+/// A count for every severity, zeros included, so the keys are the same in every run.
+fn by_severity(report: &FindingsReport) -> BTreeMap<String, u64> {
+    Severity::ALL
+        .iter()
+        .map(|sev| (sev.as_str().to_owned(), report.count(*sev)))
+        .collect()
 }
 
 /// Rounds to two decimals.

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use slipway_reports::Severity;
+use slipway_reports::{FindingsReport, Severity};
 
 use crate::gate::{Check, GateDoc, Verdict, category_name, trim_number};
 use crate::inputs::Inputs;
@@ -150,52 +150,10 @@ pub fn render(doc: &GateDoc, inputs: &Inputs, limits: Limits) -> String {
         }
     }
     if let Some(sec) = &inputs.security {
-        let total: u64 = sec.counts.values().sum();
-        if total > 0 {
-            let mut s = String::new();
-            let counts: Vec<String> = Severity::ALL
-                .iter()
-                .filter(|sev| sec.count(**sev) > 0)
-                .map(|sev| format!("{} {}", sec.count(*sev), sev.as_str()))
-                .collect();
-            let _ = writeln!(
-                s,
-                "<details><summary>Security findings ({})</summary>\n",
-                counts.join(", ")
-            );
-            s.push_str("| Severity | Rule | Location | Message |\n|---|---|---|---|\n");
-            let sorted = sec.sorted();
-            for f in sorted.iter().take(limits.items) {
-                let place = match f.line {
-                    Some(l) => format!("{}:{l}", f.location),
-                    None => f.location.clone(),
-                };
-                let _ = writeln!(
-                    s,
-                    "| {} | {} | {} | {} |",
-                    f.severity.as_str(),
-                    cell(&f.rule),
-                    cell(&place),
-                    cell(&clip_line(&f.message, 160))
-                );
-            }
-            if total as usize > limits.items.min(sorted.len()) {
-                let _ = writeln!(
-                    s,
-                    "\n… and {} more",
-                    total as usize - limits.items.min(sorted.len())
-                );
-            }
-            if sec.duplicates > 0 {
-                let _ = writeln!(
-                    s,
-                    "\n{} duplicate results merged by rule and location.",
-                    sec.duplicates
-                );
-            }
-            s.push_str("\n</details>\n");
-            sections.push(s);
-        }
+        sections.extend(findings_section("Security findings", sec, limits));
+    }
+    if let Some(secrets) = &inputs.secrets {
+        sections.extend(findings_section("Secrets found", secrets, limits));
     }
     if let Some(cov) = &inputs.coverage {
         let mut files: Vec<(&String, f64, u64)> = cov
@@ -286,6 +244,56 @@ pub fn render(doc: &GateDoc, inputs: &Inputs, limits: Limits) -> String {
         md.push('\n');
     }
     md
+}
+
+/// A folded table of findings, most severe first, or nothing when there are none. The
+/// scanners' parsers never keep a secret's value, so a secrets table shows where one
+/// is, never what it is.
+fn findings_section(title: &str, report: &FindingsReport, limits: Limits) -> Option<String> {
+    let total: u64 = report.counts.values().sum();
+    if total == 0 {
+        return None;
+    }
+    let mut s = String::new();
+    let counts: Vec<String> = Severity::ALL
+        .iter()
+        .filter(|sev| report.count(**sev) > 0)
+        .map(|sev| format!("{} {}", report.count(*sev), sev.as_str()))
+        .collect();
+    let _ = writeln!(
+        s,
+        "<details><summary>{title} ({})</summary>\n",
+        counts.join(", ")
+    );
+    s.push_str("| Severity | Rule | Location | Message |\n|---|---|---|---|\n");
+    let sorted = report.sorted();
+    for f in sorted.iter().take(limits.items) {
+        let place = match f.line {
+            Some(l) => format!("{}:{l}", f.location),
+            None => f.location.clone(),
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} |",
+            f.severity.as_str(),
+            cell(&f.rule),
+            cell(&place),
+            cell(&clip_line(&f.message, 160))
+        );
+    }
+    let shown = limits.items.min(sorted.len());
+    if total as usize > shown {
+        let _ = writeln!(s, "\n… and {} more", total as usize - shown);
+    }
+    if report.duplicates > 0 {
+        let _ = writeln!(
+            s,
+            "\n{} duplicate results merged by rule and location.",
+            report.duplicates
+        );
+    }
+    s.push_str("\n</details>\n");
+    Some(s)
 }
 
 fn clip_line(text: &str, max: usize) -> String {

@@ -369,3 +369,95 @@ fn skip_invalid_turns_an_unreadable_report_into_a_warning() {
             "skipped unreadable report broken.xml:1:",
         ));
 }
+
+/// DefectDojo's corpus copies of real Gitleaks 8 and TruffleHog 3 output.
+fn secrets_scan(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../crates/reports/tests/corpus/defectdojo/scans")
+        .join(name)
+}
+
+#[test]
+fn secrets_are_in_gate_json_totals_the_human_line_the_step_summary_and_annotations() {
+    // Regression: Gitleaks and TruffleHog findings decided `secrets.found` but were
+    // missing from `totals`, the verdict line and the step summary.
+    let dir = tempfile::tempdir().unwrap();
+    let gitleaks = secrets_scan("gitleaks/gitleaks8_many.json");
+    let trufflehog = secrets_scan("trufflehog/v3_github.json");
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "").unwrap();
+    let out = gate(dir.path())
+        .arg(&gitleaks)
+        .arg(&trufflehog)
+        .args(["--output", "gate.json"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let doc = gate_json(dir.path());
+    let secrets = &doc["totals"]["secrets"];
+    let found: u64 = ["critical", "high", "medium", "low"]
+        .iter()
+        .map(|k| {
+            secrets[*k]
+                .as_u64()
+                .unwrap_or_else(|| panic!("{k}: {secrets}"))
+        })
+        .sum();
+    // gitleaks8_many: 3 leaks; v3_github: 3 secrets, TruffleHog verified some as live.
+    assert_eq!(found, 6, "{secrets}");
+    let verified = secrets["critical"].as_u64().unwrap();
+    assert!(verified >= 1, "{secrets}");
+    let text = doc["totals"]["text"].as_str().unwrap();
+    assert_eq!(
+        text,
+        format!("Secrets: 6 found ({verified} verified live)"),
+        "{doc}"
+    );
+    assert_eq!(check(&doc, "secrets.found")["value"], 6.0);
+    assert!(
+        stdout.contains(&format!("quality gate quality-gate: fail — {text}")),
+        "{stdout}"
+    );
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.contains(text), "{md}");
+    assert!(md.contains("<details><summary>Secrets found ("), "{md}");
+    assert!(md.contains("AWS"), "{md}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("::error") && l.contains("critical severity%3A AWS")),
+        "{stderr}"
+    );
+    // Where the secrets are, never what they are.
+    for secret in [
+        "secretAWSsecret",
+        "dfjksdjfs3294dfjlsdaf213",
+        "AKIAYVP4CIPPERUVIFXG",
+    ] {
+        assert!(!md.contains(secret), "{secret} in the summary");
+        assert!(!stdout.contains(secret), "{secret} on stdout");
+        assert!(!stderr.contains(secret), "{secret} on stderr");
+        assert!(!doc.to_string().contains(secret), "{secret} in gate.json");
+    }
+}
+
+#[test]
+fn secrets_totals_are_in_the_json_on_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = gate(dir.path())
+        .arg(secrets_scan("gitleaks/no_findings.json"))
+        .arg("--json")
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(doc["totals"]["secrets"]["high"], 0, "{doc}");
+    assert_eq!(doc["totals"]["text"], "Secrets: 0 found");
+}
