@@ -146,7 +146,10 @@ impl<'de> Visitor<'de> for Files<'_, '_> {
             for (&(from, to), taken) in
                 arcs.chain(entry.missing_branches.iter().map(|a| (a, false)))
             {
-                let name = (crate::lines::Scheme::Destination, to.to_string());
+                let name = (
+                    crate::lines::Scheme::Destination,
+                    crate::lines::arc_destination(to),
+                );
                 fc.detail
                     .add_branch(u32::try_from(from).ok(), taken, Some(name));
             }

@@ -32,7 +32,16 @@ impl BranchLine {
     fn merge(&mut self, other: &BranchLine) {
         match (&mut self.missing, &other.missing) {
             (Some(mine), Some(theirs)) if mine.0 == theirs.0 && self.total == other.total => {
-                mine.1.retain(|k| theirs.1.contains(k));
+                // A multiset: a line can miss two branches of the same name (two
+                // exits of one line are both `exit`).
+                let mut left: Vec<&String> = theirs.1.iter().collect();
+                mine.1.retain(|k| match left.iter().position(|t| *t == k) {
+                    Some(i) => {
+                        left.swap_remove(i);
+                        true
+                    }
+                    None => false,
+                });
                 self.covered = self
                     .total
                     .saturating_sub(u32::try_from(mine.1.len()).unwrap_or(u32::MAX));
@@ -254,10 +263,45 @@ impl LineDetail {
     }
 }
 
-/// The destination line of an LCOV branch name written by coverage.py
-/// (`jump to line 7`), so LCOV and Cobertura/JSON of one coverage.py run agree.
+/// The destination name of a branch that leaves the code object (function, class or
+/// module) instead of jumping to a line. coverage.py writes it `exit` in Cobertura's
+/// `missing-branches`, as a negative line in JSON arcs and as a phrase in LCOV; every
+/// reader turns its form into this one so the formats of one run merge by name.
+pub const EXIT: &str = "exit";
+
+/// How coverage.py's LCOV names a branch to the exit (`parser.py`, 7.x): the default
+/// `jump to the function exit` and the phrases of its function, class and module blocks.
+const LCOV_EXITS: [&str; 5] = [
+    "jump to the function exit",
+    "return from function ",
+    "except from function ",
+    "exit the module",
+    "exit class ",
+];
+
+/// The destination of an LCOV branch name written by coverage.py: the line of
+/// `jump to line 7`, or [`EXIT`] for a branch that leaves the function, class or module
+/// (`return from function 'f'`), so LCOV and Cobertura/JSON of one coverage.py run
+/// agree. `None` for other tools' names (geninfo's block and branch numbers).
 pub fn lcov_destination(name: &str) -> Option<&str> {
-    name.trim().strip_prefix("jump to line ").map(str::trim)
+    let name = name.trim();
+    if let Some(line) = name.strip_prefix("jump to line ") {
+        return Some(line.trim());
+    }
+    LCOV_EXITS
+        .iter()
+        .any(|p| name.starts_with(p))
+        .then_some(EXIT)
+}
+
+/// The destination name of a coverage.py JSON arc's end: the line, or [`EXIT`] for the
+/// negative numbers that stand for leaving a code object.
+pub fn arc_destination(to: i64) -> String {
+    if to < 0 {
+        EXIT.to_owned()
+    } else {
+        to.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -301,6 +345,39 @@ mod tests {
             },
         );
         assert_eq!(b.branches(), (1, 2), "different schemes never intersect");
+    }
+
+    #[test]
+    fn coverage_py_exit_branches_have_one_name_in_every_format() {
+        assert_eq!(lcov_destination("jump to line 12"), Some("12"));
+        for phrase in [
+            "return from function 'remember'",
+            "jump to the function exit",
+            "except from function 'f'",
+            "exit the module",
+            "exit class 'C'",
+        ] {
+            assert_eq!(lcov_destination(phrase), Some(EXIT), "{phrase}");
+        }
+        assert_eq!(lcov_destination("1"), None, "geninfo's branch numbers");
+        assert_eq!(arc_destination(-9), EXIT);
+        assert_eq!(arc_destination(11), "11");
+    }
+
+    #[test]
+    fn two_exits_of_one_line_missed_once_and_twice_leave_one_missed() {
+        let exits = |missing: &[&str]| BranchLine {
+            covered: 3 - missing.len() as u32,
+            total: 3,
+            missing: Some(Box::new((
+                Scheme::Destination,
+                missing.iter().map(|s| (*s).to_owned()).collect(),
+            ))),
+        };
+        let mut a = LineDetail::default();
+        a.branch(Some(4), exits(&[EXIT, EXIT]));
+        a.branch(Some(4), exits(&[EXIT, "5"]));
+        assert_eq!(a.branches(), (2, 3));
     }
 
     #[test]
