@@ -189,10 +189,25 @@ fn json_kind(head: &[u8], path: &Path) -> Result<Kind, ParseError> {
     {
         return Ok(kind);
     }
-    // ruff writes `[]` when it finds nothing; so do other linters, whose names the file
-    // name did not give.
+    // `[]` has no structure: ruff, pylint, Hadolint and Gitleaks write it for a clean
+    // run, Safety 1.x and Trivy's legacy list for a scan that found nothing, pip-audit
+    // 1.x for one that audited nothing. Taking it for any one of them would count a
+    // scan that may not have run as clean, so only a declared format or a tool's name
+    // in the path decides (above).
     if shape.root == b'[' && shape.empty {
-        return Ok(Kind::Ruff);
+        return Err(ParseError::at(
+            path,
+            0,
+            format!(
+                "an empty JSON list `[]` does not say which tool wrote it (ruff, pylint, \
+                 hadolint and gitleaks write it for a clean run, safety 1.x and trivy for a \
+                 scan that found nothing, pip-audit 1.x for one that audited nothing), so it \
+                 is not counted as a clean scan of any; name the file after its tool \
+                 (ruff.json, gitleaks-report.json) or declare it: --format KIND={} or \
+                 `formats = [\"KIND=GLOB\"]` in slipway.toml",
+                path.display()
+            ),
+        ));
     }
     let keys = if shape.top.is_empty() {
         String::new()
@@ -439,6 +454,32 @@ mod tests {
             detect(osv.as_bytes(), Path::new("grype.sarif")).unwrap(),
             Kind::OsvScanner
         );
+    }
+
+    #[test]
+    fn an_undeclared_empty_list_is_not_read_as_a_clean_ruff_run() {
+        // Regression: a bare `[]` whose path names no tool was a clean ruff report, so an
+        // empty pip-audit 1.x or Safety 1.x file passed as a lint run that found nothing.
+        for path in ["reports/scan.json", "out/result.json", "[]"] {
+            let e = detect(b"[]\n", Path::new(path)).unwrap_err();
+            assert!(
+                e.message.contains("does not say which tool"),
+                "{}",
+                e.message
+            );
+            assert!(e.message.contains("--format KIND="), "{}", e.message);
+            assert!(e.message.contains("pip-audit"), "{}", e.message);
+        }
+        // A tool's name in the file or directory name still decides.
+        for (path, want) in [
+            ("ruff.json", Kind::Ruff),
+            ("lint/ruff-report.json", Kind::Ruff),
+            ("gitleaks/report.json", Kind::Gitleaks),
+            ("pip-audit.json", Kind::PipAudit),
+            ("reports/hadolint.json", Kind::Hadolint),
+        ] {
+            assert_eq!(detect(b"[]", Path::new(path)).unwrap(), want, "{path}");
+        }
     }
 
     #[test]

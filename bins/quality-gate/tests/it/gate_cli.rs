@@ -461,3 +461,66 @@ fn secrets_totals_are_in_the_json_on_stdout() {
     assert_eq!(doc["totals"]["secrets"]["high"], 0, "{doc}");
     assert_eq!(doc["totals"]["text"], "Secrets: 0 found");
 }
+
+#[test]
+fn an_undeclared_empty_list_is_exit_two_not_a_clean_ruff_run() {
+    // Regression: `[]` in a file whose name names no tool was read as a clean ruff
+    // report, so an empty pip-audit 1.x list (a scan that audited nothing) passed.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "reports/deps.json", "[]\n");
+    gate(dir.path())
+        .args(["reports/deps.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "reports/deps.json:1:1: an empty JSON list `[]` does not say which tool wrote it",
+        ))
+        .stderr(predicate::str::contains("--format KIND=reports/deps.json"));
+}
+
+#[test]
+fn a_declared_empty_list_is_read_as_the_declared_tool_says() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "reports/lint.json", "[]\n");
+    write(dir.path(), "reports/deps.json", "[]\n");
+    // Declared ruff: a clean lint run.
+    gate(dir.path())
+        .args([
+            "reports/lint.json",
+            "--format",
+            "ruff=reports/lint.json",
+            "--json",
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"format\": \"ruff\""));
+    // Declared pip-audit 1.x (the bare list of audited dependencies): it audited
+    // nothing, which is not a clean result.
+    gate(dir.path())
+        .args([
+            "reports/deps.json",
+            "--format",
+            "pip-audit=reports/deps.json",
+        ])
+        .arg("--output")
+        .arg("gate.json")
+        .assert()
+        .code(1);
+    let doc = gate_json(dir.path());
+    assert_eq!(
+        check(&doc, "security.empty_scans")["status"],
+        "fail",
+        "{doc}"
+    );
+    // Declared in slipway.toml, as a glob.
+    write(
+        dir.path(),
+        "slipway.toml",
+        "[quality_gate]\nformats = [\"ruff=reports/lint*.json\"]\n",
+    );
+    gate(dir.path())
+        .args(["reports/lint.json", "--json"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"format\": \"ruff\""));
+}
