@@ -145,7 +145,12 @@ fn scan_results(scan: &Value, report: &mut FindingsReport) {
             for dep in list(&file["results"]["dependencies"]) {
                 let name = dep["name"].as_str().unwrap_or_default().to_lowercase();
                 for spec in list(&dep["specifications"]) {
-                    let version = spec["raw"].as_str().unwrap_or_default();
+                    // `raw` is the requirement as written (`django==1.8.0`): the pinned
+                    // version when it is one, else the whole specifier.
+                    let raw = spec["raw"].as_str().unwrap_or_default();
+                    let version = raw
+                        .split_once("==")
+                        .map_or(raw, |(_, v)| v.split(';').next().unwrap_or(v).trim());
                     for v in list(&spec["vulnerabilities"]["known_vulnerabilities"]) {
                         if v["ignored"].as_bool() == Some(true)
                             || !v["ignored"].is_null() && v["ignored"].is_object()
@@ -153,10 +158,25 @@ fn scan_results(scan: &Value, report: &mut FindingsReport) {
                             continue;
                         }
                         let id = text(&v["id"]);
+                        // `cve` is null or `{name, cvssv2, cvssv3, advisory}`: the same
+                        // scores as the 2.x report's `severity`.
+                        let cve = &v["cve"];
+                        let rule = cve["name"]
+                            .as_str()
+                            .filter(|c| c.starts_with("CVE-"))
+                            .map_or_else(|| format!("pyup-{id}"), str::to_owned);
+                        let message = cve["advisory"].as_str().map_or_else(
+                            || format!("{name}: known vulnerability {id}"),
+                            str::to_owned,
+                        );
                         report.push(
-                            Finding::new(format!("pyup-{id}"), Severity::High, location.clone())
-                                .package(&name, version)
-                                .message(&format!("{name}: known vulnerability {id}")),
+                            Finding::new(
+                                rule,
+                                severity((!cve.is_null()).then_some(cve)),
+                                location.clone(),
+                            )
+                            .package(&name, version)
+                            .message(&message),
                         );
                     }
                 }

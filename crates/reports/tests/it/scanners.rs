@@ -102,3 +102,41 @@ fn safety_1_list_and_2_report_of_one_scan_agree() {
         assert!(s.empty_scans.is_empty(), "{name}");
     }
 }
+
+#[test]
+fn safety_3_scan_json_reads_each_known_vulnerability_with_its_cvss_severity() {
+    // Regression: `safety scan --output json` was parsed but no real file was tested,
+    // and every finding came out high, ignoring the CVSS scores Safety attaches. The
+    // file is Safety 3.2.14's scan output kept in Safety's own repository (Safety 3
+    // needs its online platform, so it cannot write one here): 58 vulnerabilities of
+    // django==1.8.0, each with a CVE; 5 CVSS v3 critical, 26 high, 12 medium, 1 low;
+    // 6 with only a CVSS v2 score (2 of 7.8 high, 4 of 4.3-5.0 medium); 8 without a
+    // score (high, as for 2.x).
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/safety-cli/safety/scan/test.json");
+    let (kind, report) = parse_path(&path, None, &Options::default()).unwrap();
+    assert_eq!(
+        kind,
+        Kind::Safety,
+        "detected by its structure, not its name"
+    );
+    let Report::Security(s) = report else {
+        panic!("not security")
+    };
+    assert_eq!(
+        (
+            s.count(Severity::Critical),
+            s.count(Severity::High),
+            s.count(Severity::Medium),
+            s.count(Severity::Low)
+        ),
+        (5, 36, 16, 1),
+        "{:?}",
+        s.counts
+    );
+    assert!(s.empty_scans.is_empty());
+    let first = s.sorted()[0];
+    assert!(first.rule.starts_with("CVE-"), "{}", first.rule);
+    assert_eq!(first.location, "test_requirements.txt");
+    assert_eq!(first.package.as_deref(), Some("django@1.8.0"));
+}
