@@ -56,6 +56,9 @@ struct ScaVuln {
     matched_dependency: Option<Dependency>,
     dependency_file_location: Option<FileLocation>,
     triage: Option<Triage>,
+    /// The repository the finding is in: an export covers every repository of the
+    /// organisation's deployment.
+    repository_name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -136,13 +139,17 @@ pub fn parse(input: impl BufRead, path: &Path) -> Result<FindingsReport, ParseEr
                     _ => None,
                 })
                 .and_then(|l| u32::try_from(l).ok());
-            let mut f = Finding::new(
-                rule,
-                severity(word),
-                file.map(|f| f.path.clone()).unwrap_or_default(),
-            )
-            .line(line)
-            .message(&v.title);
+            // The same advisory at the same line of two repositories' lockfiles is two
+            // findings, so the repository is part of the place (`repo: path`, as Trivy's
+            // Kubernetes resources are named).
+            let path = file.map(|f| f.path.clone()).unwrap_or_default();
+            let location = match v.repository_name.as_deref().filter(|r| !r.is_empty()) {
+                Some(repo) => format!("{repo}: {path}"),
+                None => path,
+            };
+            let mut f = Finding::new(rule, severity(word), location)
+                .line(line)
+                .message(&v.title);
             if let Some(d) = dep {
                 f = f.package(&d.name, &d.version_specifier);
             }

@@ -147,3 +147,57 @@ fn every_defectdojo_scan_reads_with_defectdojos_counts_and_severities() {
     );
     assert!(checked >= 160, "only {checked} files checked");
 }
+
+#[test]
+fn semgrep_supply_chain_findings_in_different_repositories_are_not_merged() {
+    // Regression: the same advisory at the same lockfile line of two repositories of a
+    // Semgrep AppSec export was merged as a duplicate (21 open findings read as 17).
+    let path = vendored().join("scans/semgrep/sca-deployments-vulns.json");
+    let Ok((_, Report::Security(s))) = parse_path(&path, None, &Options::default()) else {
+        panic!("not read as security findings")
+    };
+    assert_eq!(s.counts.values().sum::<u64>(), 21, "{:?}", s.counts);
+    assert_eq!(s.duplicates, 0);
+    let locations: Vec<&str> = s.sorted().iter().map(|f| f.location.as_str()).collect();
+    assert!(
+        locations.contains(&"example/wdof: requirements3.txt")
+            && locations.contains(&"example/wbf: requirements3.txt"),
+        "{locations:?}"
+    );
+}
+
+#[test]
+fn every_difference_from_defectdojo_is_named_with_its_reason_in_the_docs() {
+    let docs = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/quality-gate.md"),
+    )
+    .unwrap();
+    let differing: Vec<Row> = rows().into_iter().filter(|r| !r.note.is_empty()).collect();
+    for row in &differing {
+        let named = format!("| `{}` |", row.file);
+        let line = docs
+            .lines()
+            .find(|l| l.starts_with(&named))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{} differs from DefectDojo but docs/quality-gate.md does not name it",
+                    row.file
+                )
+            });
+        assert!(
+            line.contains(&row.note),
+            "docs/quality-gate.md gives {} another reason than EXPECTED.tsv: {line}",
+            row.file
+        );
+    }
+    let total = rows().len();
+    assert!(
+        docs.contains(&format!(
+            "{} files read exactly as DefectDojo's tests say; these {} differ",
+            total - differing.len(),
+            differing.len()
+        )),
+        "docs/quality-gate.md miscounts the {} differences of {total} files",
+        differing.len()
+    );
+}
