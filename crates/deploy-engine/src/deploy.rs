@@ -57,7 +57,7 @@ impl Parts {
         let platform: Box<dyn Platform> = match env.platform {
             crate::config::PlatformKind::Hosts => Box::new(Hosts::new(env)?),
             crate::config::PlatformKind::Command => {
-                Box::new(crate::command_platform::CommandPlatform::new(env))
+                Box::new(crate::platform::command::CommandPlatform::new(env))
             }
             crate::config::PlatformKind::Kubernetes => {
                 Box::new(crate::platform::kubernetes::KubePlatform::new(env))
@@ -81,7 +81,7 @@ impl Parts {
             RouterKind::Haproxy => {
                 Box::new(crate::haproxy::Haproxy::for_environment(env, &*platform))
             }
-            RouterKind::Command => Box::new(crate::command_platform::CommandRouter::new(
+            RouterKind::Command => Box::new(crate::platform::command::CommandRouter::new(
                 env,
                 platform.primary(),
             )),

@@ -25,7 +25,6 @@
 pub mod analysis;
 pub mod cancel;
 pub mod check;
-pub mod command_platform;
 pub mod config;
 pub mod control;
 pub mod deploy;

@@ -4,6 +4,7 @@
 //! start or stop a version in a slot on a host and for the backend that serves it, so other
 //! platforms (a command per phase, Kubernetes) fit behind the same trait.
 
+pub mod command;
 pub mod kubernetes;
 
 use std::sync::Arc;

@@ -18,6 +18,9 @@ use serde::Deserialize;
 use slipway_config::Duration;
 use slipway_kit::Failure;
 
+/// The one "host" of a Kubernetes environment, in logs and the ledger.
+pub const HOST: &str = "kubernetes";
+
 /// An integer or a percentage, as a Deployment's `maxSurge` and `maxUnavailable` take.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]

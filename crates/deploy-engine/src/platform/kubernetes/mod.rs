@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-pub use config::{IntOrPercent, KubernetesConfig};
+pub use config::{HOST, IntOrPercent, KubernetesConfig};
 use kubectl::Kubectl;
 
 use crate::config::Environment;
@@ -46,8 +46,6 @@ pub const REPLICAS_ANNOTATION: &str = "slipway.dev/replicas";
 pub const CHANGE_CAUSE: &str = "kubernetes.io/change-cause";
 /// The Deployment's revision, kept by the controller.
 pub const REVISION_ANNOTATION: &str = "deployment.kubernetes.io/revision";
-/// The one "host" of a Kubernetes environment, in logs and the ledger.
-pub const HOST: &str = "kubernetes";
 
 /// What the platform, the router, the ledger and the lease share.
 #[derive(Debug)]
