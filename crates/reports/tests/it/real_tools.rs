@@ -1,11 +1,15 @@
 //! Reports written by the real tools, run here: coverage.py over two complementary test
-//! suites merged line by line against `coverage combine` as the oracle, and bandit's own
-//! SARIF. A missing tool fails the test with the command that installs it.
+//! suites merged line by line against `coverage combine` as the oracle, bandit's own
+//! SARIF, Semgrep with local rules, Checkov over local Terraform and a Dockerfile, and
+//! pip-audit against the package index. A missing tool fails the test with the command
+//! that installs it. The checked-in copies in `tests/fixtures/real` (`regen.sh`) were
+//! written by the same versions; these tests prove today's tools still write what the
+//! parsers read.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use slipway_reports::{CoverageReport, Kind, Options, Report, parse_path};
+use slipway_reports::{CoverageReport, Kind, Options, Report, Severity, parse_path};
 
 /// A program from the project's tool venv (or PATH); fails loudly when absent.
 fn tool(name: &str) -> PathBuf {
@@ -372,4 +376,193 @@ fn bandit_sarif_written_by_bandit_reads_as_sarif() {
         "shell=True and a hard-coded password: {:?}",
         s.counts
     );
+}
+
+/// `tests/fixtures/real/src` copied into a fresh directory, where the scanners run.
+fn scanned_sources() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real/src");
+    for rel in [
+        "rules.yml",
+        "requirements.txt",
+        "app/views.py",
+        "infra/main.tf",
+        "infra/Dockerfile",
+    ] {
+        let to = tmp.path().join(rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(src.join(rel), &to).unwrap();
+    }
+    std::fs::create_dir_all(tmp.path().join("empty")).unwrap();
+    tmp
+}
+
+/// Runs a scanner that exits `expected` (scanners exit 1 when they find something),
+/// writing its stdout to `dir/out`.
+fn scan(dir: &Path, program: &str, args: &[&str], expected: i32, out: &str) -> PathBuf {
+    let output = Command::new(tool(program))
+        .args(args)
+        .current_dir(dir)
+        // Nothing leaves the machine: no metrics, no version check, no update check.
+        .env("SEMGREP_SEND_METRICS", "off")
+        .env("SEMGREP_ENABLE_VERSION_CHECK", "0")
+        .env("CHECKOV_RUN_SCA_PACKAGE_SCAN_V2", "false")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    assert_eq!(
+        output.status.code(),
+        Some(expected),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let path = dir.join(out);
+    std::fs::write(&path, &output.stdout).unwrap();
+    path
+}
+
+fn findings(path: &Path) -> (Kind, slipway_reports::FindingsReport) {
+    match parse_path(path, None, &Options::default()) {
+        Ok((kind, Report::Security(s))) => (kind, s),
+        other => panic!("{}: {other:?}", path.display()),
+    }
+}
+
+#[test]
+fn semgrep_run_here_with_local_rules_reads_error_warning_info_as_high_medium_low() {
+    let src = scanned_sources();
+    let report = scan(
+        src.path(),
+        "semgrep",
+        &[
+            "scan",
+            "--config",
+            "rules.yml",
+            "--json",
+            "--metrics=off",
+            "--disable-version-check",
+            "-q",
+            "app",
+        ],
+        0,
+        "semgrep.json",
+    );
+    let (kind, s) = findings(&report);
+    assert_eq!(kind, Kind::Semgrep);
+    assert_eq!(
+        (
+            s.count(Severity::High),
+            s.count(Severity::Medium),
+            s.count(Severity::Low)
+        ),
+        (1, 1, 1),
+        "{:?}",
+        s.counts
+    );
+    let first = s.sorted()[0];
+    assert_eq!(
+        (first.rule.as_str(), first.location.as_str(), first.line),
+        ("subprocess-shell-true", "app/views.py", Some(6))
+    );
+}
+
+#[test]
+fn checkov_run_here_counts_failed_checks_and_over_nothing_is_an_empty_scan() {
+    let src = scanned_sources();
+    let flags = ["-o", "json", "--quiet", "--compact", "--skip-download"];
+    // Checkov exits 1 when a check fails, 0 when there was nothing to check.
+    let infra = scan(
+        src.path(),
+        "checkov",
+        &[&["-d", "infra"][..], &flags].concat(),
+        1,
+        "checkov.json",
+    );
+    let (kind, s) = findings(&infra);
+    assert_eq!(kind, Kind::Checkov);
+    let total: u64 = s.counts.values().sum();
+    // Terraform (a public-read bucket, SSH open to the world) and the Dockerfile (no
+    // USER, no HEALTHCHECK) fail checks of both frameworks; without a platform key every
+    // one is medium.
+    // 13, as in the checked-in `checkov.json` of the same pinned version.
+    assert_eq!(
+        (s.count(Severity::Medium), total),
+        (13, 13),
+        "{:?}",
+        s.counts
+    );
+    let places: Vec<&str> = s.sorted().iter().map(|f| f.location.as_str()).collect();
+    assert!(
+        places.iter().any(|p| p.ends_with("main.tf"))
+            && places.iter().any(|p| p.ends_with("Dockerfile")),
+        "{places:?}"
+    );
+    assert!(s.empty_scans.is_empty());
+    let empty = scan(
+        src.path(),
+        "checkov",
+        &[&["-d", "empty"][..], &flags].concat(),
+        0,
+        "checkov-empty.json",
+    );
+    let (kind, s) = findings(&empty);
+    assert_eq!(kind, Kind::Checkov);
+    assert_eq!(s.counts.values().sum::<u64>(), 0);
+    assert_eq!(
+        s.empty_scans.len(),
+        1,
+        "nothing scanned is not a clean scan"
+    );
+}
+
+#[test]
+fn pip_audit_run_here_that_could_not_audit_a_dependency_warns_and_never_passes_clean() {
+    let src = scanned_sources();
+    let report = src.path().join("pip-audit.json");
+    // pip-audit exits 0 when it found no vulnerability, 1 when it found some.
+    let out = Command::new(tool("pip-audit"))
+        .args([
+            "-r",
+            "requirements.txt",
+            "--no-deps",
+            "--disable-pip",
+            "-f",
+            "json",
+            "-o",
+        ])
+        .arg(&report)
+        .current_dir(src.path())
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "pip-audit failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (kind, s) = findings(&report);
+    assert_eq!(kind, Kind::PipAudit);
+    // `slipway-surely-not-on-pypi` can never be audited: it always warns by name.
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.contains("slipway-surely-not-on-pypi")),
+        "{:?}",
+        s.warnings
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let deps = doc["dependencies"].as_array().unwrap();
+    let audited = deps
+        .iter()
+        .filter(|d| d.get("skip_reason").is_none())
+        .count();
+    if audited == 0 {
+        // Where only the package index answers (here), pip-audit audits nothing, says
+        // "No known vulnerabilities found" and exits 0: an empty scan, not a clean one.
+        assert_eq!(s.empty_scans.len(), 1, "{:?}", s.empty_scans);
+        assert_eq!(s.counts.values().sum::<u64>(), 0);
+    } else {
+        // Where the vulnerability data answers, requests 2.19.0 and urllib3 1.24.1 have
+        // published advisories, each counted high.
+        assert!(s.empty_scans.is_empty());
+        assert!(s.count(Severity::High) >= 2, "{:?}", s.counts);
+    }
 }
