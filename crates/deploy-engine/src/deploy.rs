@@ -263,6 +263,9 @@ pub fn take_lock(
             "cancelled while waiting for the lock".into(),
             None,
         )),
+        // The lock's place could not be reached (a cluster whose credentials fail): nothing
+        // was changed, and the error says what to fix.
+        Err(LockError::Run(Error::BadInput(f))) => Err((f.exit, f.cause, f.help)),
         Err(LockError::Run(e)) => Err((Exit::Unsafe, format!("cannot take the lock: {e}"), None)),
     }
 }

@@ -20,15 +20,18 @@ pub mod lease;
 pub mod ledger;
 pub mod rollout;
 pub mod service;
+pub mod watch;
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
 pub use config::{HOST, IntOrPercent, KubernetesConfig};
 use kubectl::Kubectl;
+use watch::Watch;
 
 use crate::config::Environment;
 use crate::router::{Backend, Router};
@@ -62,6 +65,52 @@ pub struct Cluster {
     pub max_surge: Option<IntOrPercent>,
     /// `max_unavailable` for the Deployment's strategy.
     pub max_unavailable: Option<IntOrPercent>,
+    /// The HorizontalPodAutoscalers that scale a slot's Deployment (their names), listed
+    /// once per run.
+    autoscalers: OnceLock<Vec<String>>,
+}
+
+/// The Service, the slot Deployments and their autoscalers as one `get` read them.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// The Service, when configured and present.
+    pub service: Option<Value>,
+    /// The slots' Deployments that exist, by slot.
+    pub deployments: BTreeMap<String, Value>,
+    /// HorizontalPodAutoscalers whose target is a slot's Deployment.
+    pub autoscalers: Vec<Value>,
+}
+
+impl Snapshot {
+    /// The slot the Service's selector names, if it names one.
+    pub fn selected(&self) -> Option<&str> {
+        self.service.as_ref()?["spec"]["selector"][SLOT_LABEL].as_str()
+    }
+
+    /// `spec.replicas` of the Deployment of `slot` (0 when it does not exist).
+    pub fn replicas(&self, slot: &str) -> i64 {
+        self.deployments.get(slot).map_or(0, replicas)
+    }
+
+    /// The autoscaler that scales Deployment `name`, if one does.
+    pub fn autoscaler_of(&self, name: &str) -> Option<&Value> {
+        self.autoscalers.iter().find(|h| targets(h, name))
+    }
+}
+
+/// Whether the HorizontalPodAutoscaler `hpa` scales Deployment `name`.
+pub fn targets(hpa: &Value, name: &str) -> bool {
+    let t = &hpa["spec"]["scaleTargetRef"];
+    t["kind"] == "Deployment" && t["name"] == name
+}
+
+/// The replicas an autoscaler keeps: `status.currentReplicas`, else its minimum (at least 1).
+pub fn autoscaled(hpa: &Value) -> i64 {
+    hpa["status"]["currentReplicas"]
+        .as_i64()
+        .filter(|n| *n > 0)
+        .unwrap_or_else(|| hpa["spec"]["minReplicas"].as_i64().unwrap_or(1))
+        .max(1)
 }
 
 impl Cluster {
@@ -80,6 +129,7 @@ impl Cluster {
             slots: env.slot_names.clone(),
             max_surge: env.kubernetes_max_surge.clone(),
             max_unavailable: env.kubernetes_max_unavailable.clone(),
+            autoscalers: OnceLock::new(),
         }
     }
 
@@ -104,12 +154,9 @@ impl Cluster {
 
     /// The Deployment `name`, which must exist.
     pub fn deployment(&self, run: &Run, name: &str) -> Result<Value> {
-        self.kubectl.get(run, "deployment", name)?.ok_or_else(|| {
-            Error::failed(format!(
-                "deployment {name} not found in {}: create it first (docs/deploy.md, Kubernetes)",
-                self.kubectl.namespace()
-            ))
-        })
+        self.kubectl
+            .get(run, "deployment", name)?
+            .ok_or_else(|| missing(name, &self.kubectl))
     }
 
     /// The container whose image changes: `container`, else the only one.
@@ -143,64 +190,173 @@ impl Cluster {
             .map_or_else(|| rollout::deadline_of(d), slipway_config::Duration::as_std)
     }
 
-    /// The replicas the environment serves with: those of the slot the Service selects,
-    /// else the count recorded on the Service, else the largest slot's; at least 1.
-    pub fn total_replicas(&self, run: &Run) -> Result<i64> {
-        let mut recorded = None;
-        if let Some(service) = &self.config.service {
-            if let Some(svc) = self.kubectl.get(run, "service", service)? {
-                if let Some(slot) = svc["spec"]["selector"][SLOT_LABEL].as_str() {
-                    if let Some(d) =
-                        self.kubectl
-                            .get(run, "deployment", &self.deployment_name(slot))?
+    /// The autoscalers of the slot Deployments, listed on first use. A user who may not
+    /// list them gets a warning, and the split goes on as if there were none.
+    fn autoscaler_names(&self, run: &Run) -> &[String] {
+        self.autoscalers.get_or_init(|| {
+            let names: Vec<String> = self.slots.iter().map(|s| self.deployment_name(s)).collect();
+            match self.kubectl.list(run, "horizontalpodautoscalers.autoscaling", "") {
+                Ok(all) => all
+                    .iter()
+                    .filter(|h| names.iter().any(|n| targets(h, n)))
+                    .filter_map(|h| h["metadata"]["name"].as_str().map(str::to_owned))
+                    .collect(),
+                Err(e) => {
+                    run.ui.warn(&format!(
+                        "cannot list HorizontalPodAutoscalers ({e}): splitting replicas as if none scaled {}",
+                        names.join(" or ")
+                    ));
+                    Vec::new()
+                }
+            }
+        })
+    }
+
+    /// The Service, the slot Deployments and their autoscalers, in one `kubectl get`.
+    pub fn snapshot(&self, run: &Run) -> Result<Snapshot> {
+        let mut objects: Vec<String> = Vec::new();
+        if let Some(s) = &self.config.service {
+            objects.push(format!("service/{s}"));
+        }
+        for slot in &self.slots {
+            objects.push(format!("deployment/{}", self.deployment_name(slot)));
+        }
+        if !self.in_place() {
+            for h in self.autoscaler_names(run) {
+                objects.push(format!("horizontalpodautoscaler.autoscaling/{h}"));
+            }
+        }
+        let mut snapshot = Snapshot::default();
+        for object in self.kubectl.get_all(run, &objects)? {
+            let name = object["metadata"]["name"].as_str().unwrap_or_default();
+            match object["kind"].as_str() {
+                Some("Service") => snapshot.service = Some(object),
+                Some("Deployment") => {
+                    if let Some(slot) = self.slots.iter().find(|s| self.deployment_name(s) == name)
                     {
-                        let n = replicas(&d);
-                        if n > 0 {
-                            return Ok(n);
-                        }
+                        snapshot.deployments.insert(slot.clone(), object);
                     }
                 }
-                recorded = svc["metadata"]["annotations"][REPLICAS_ANNOTATION]
-                    .as_str()
-                    .and_then(|n| n.parse::<i64>().ok());
+                Some("HorizontalPodAutoscaler") => snapshot.autoscalers.push(object),
+                _ => {}
             }
         }
+        Ok(snapshot)
+    }
+
+    /// The replicas the environment serves with: what an autoscaler of a slot keeps (it
+    /// owns the count: Slipway follows it, never fights it), else those of the slot the
+    /// Service selects, else the count recorded on the Service, else the largest slot's;
+    /// at least 1.
+    pub fn total_replicas(&self, snapshot: &Snapshot) -> i64 {
+        if let Some(n) = snapshot.autoscalers.first().map(autoscaled) {
+            return n;
+        }
+        if let Some(slot) = snapshot.selected() {
+            let n = snapshot.replicas(slot);
+            if n > 0 {
+                return n;
+            }
+        }
+        let recorded = snapshot.service.as_ref().and_then(|svc| {
+            svc["metadata"]["annotations"][REPLICAS_ANNOTATION]
+                .as_str()
+                .and_then(|n| n.parse::<i64>().ok())
+        });
         if let Some(n) = recorded {
-            return Ok(n.max(1));
+            return n.max(1);
         }
-        let mut most = 0;
-        for slot in &self.slots {
-            if let Some(d) = self
-                .kubectl
-                .get(run, "deployment", &self.deployment_name(slot))?
-            {
-                most = most.max(replicas(&d));
-            }
-        }
-        Ok(most.max(1))
+        self.slots
+            .iter()
+            .map(|s| snapshot.replicas(s))
+            .max()
+            .unwrap_or(0)
+            .max(1)
     }
 
     /// Scales Deployment `name` to `n` replicas.
     pub fn scale(&self, run: &Run, name: &str, n: i64, mode: Mode) -> Result<()> {
-        self.kubectl.patch_ok(
-            run,
-            "deployment",
-            name,
-            "merge",
-            &json!({"spec": {"replicas": n}}),
-            mode,
-        )
+        self.kubectl
+            .patch_ok(
+                run,
+                "deployment",
+                name,
+                "merge",
+                &json!({"spec": {"replicas": n}}),
+                mode,
+            )
+            .map(|_| ())
     }
 
     /// Scales `name` to `n` and waits until its rollout is done (not under `--dry-run`).
+    /// The watch starts before the change, so the wait ends when the controller is done.
     pub fn scale_and_wait(&self, run: &Run, name: &str, n: i64, mode: Mode) -> Result<Value> {
-        self.scale(run, name, n, mode)?;
-        if run.dry_run {
-            return Ok(Value::Null);
-        }
-        let d = self.deployment(run, name)?;
-        rollout::wait(run, &self.kubectl, name, self.rollout_deadline(&d))
+        self.patch_and_wait(run, name, &json!({"spec": {"replicas": n}}), "merge", mode)
     }
+
+    /// Patches Deployment `name` and waits for its rollout, watching from before the patch;
+    /// the patch's answer gives the generation to wait for and the rollout deadline.
+    pub fn patch_and_wait(
+        &self,
+        run: &Run,
+        name: &str,
+        patch: &Value,
+        patch_type: &str,
+        mode: Mode,
+    ) -> Result<Value> {
+        let watch = if run.dry_run {
+            None
+        } else {
+            Some(Watch::start(&self.kubectl, "deployment", name)?)
+        };
+        let d = self
+            .kubectl
+            .prepare_patch(run, "deployment", name, patch_type)
+            .patch_ok(run, patch, mode)?;
+        if run.dry_run {
+            return Ok(d);
+        }
+        rollout::wait(
+            run,
+            &self.kubectl,
+            name,
+            self.rollout_deadline(&d),
+            watch,
+            rollout::generation(&d),
+        )
+    }
+}
+
+/// How long one read may take (the first event of a watch).
+const READ_TIMEOUT: Duration = Duration::from_secs(60);
+
+fn missing(name: &str, kubectl: &Kubectl) -> Error {
+    Error::failed(format!(
+        "deployment {name} not found in {}: create it first (docs/deploy.md, Kubernetes)",
+        kubectl.namespace()
+    ))
+}
+
+/// The revision of a ReplicaSet of Deployment `d` among `sets` whose pods ran `version`,
+/// the newest.
+pub fn revision_running(d: &Value, sets: &[Value], version: &str) -> Option<u64> {
+    let name = d["metadata"]["name"].as_str().unwrap_or_default();
+    let uid = &d["metadata"]["uid"];
+    sets.iter()
+        .filter(|rs| {
+            rs["metadata"]["ownerReferences"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|o| {
+                    o["kind"] == "Deployment"
+                        && o["name"] == name
+                        && (uid.is_null() || o["uid"] == *uid)
+                })
+        })
+        .filter(|rs| version_of(rs).as_deref() == Some(version))
+        .filter_map(revision)
+        .max()
 }
 
 /// `spec.replicas` of a Deployment (1 when unset, as the API defaults it).
@@ -285,11 +441,40 @@ impl KubePlatform {
     }
 
     /// In place: the new image (or `rollout undo` to a revision that ran `version`), the
-    /// strategy's surge settings, then the rollout wait.
+    /// strategy's surge settings, then the rollout wait. One watch gives the Deployment as
+    /// it is (its first event) and then the rollout, while the ReplicaSets are listed on
+    /// a second thread and the patch's kubectl starts: three kubectl calls side by side,
+    /// before the change.
     fn roll(&self, run: &Run, version: &str) -> Result<()> {
         let c = &self.cluster;
         let name = c.deployment_name("");
-        let d = c.deployment(run, &name)?;
+        let watch = Watch::start(&c.kubectl, "deployment", &name)?;
+        let prepared = c
+            .kubectl
+            .prepare_patch(run, "deployment", &name, "strategic");
+        let (first, sets) = std::thread::scope(|s| {
+            let sets = s.spawn(|| c.kubectl.list(run, "replicaset", ""));
+            let first = watch.next(run, std::time::Instant::now() + READ_TIMEOUT);
+            (first, sets.join())
+        });
+        let d = match first? {
+            Some(watch::Event::Object(d)) => d,
+            Some(watch::Event::Ended(m)) if !m.contains("(NotFound)") => {
+                return Err(Error::failed(format!(
+                    "kubectl get deployment {name} in {}: {m}",
+                    c.kubectl.namespace()
+                )));
+            }
+            None => {
+                return Err(Error::failed(format!(
+                    "kubectl did not answer for deployment {name} in {} within {}s",
+                    c.kubectl.namespace(),
+                    READ_TIMEOUT.as_secs()
+                )));
+            }
+            Some(_) => return Err(missing(&name, &c.kubectl)),
+        };
+        let sets = sets.map_err(|_| Error::failed("listing ReplicaSets panicked"))??;
         let container = c.container(&d)?;
         *self
             .prior
@@ -310,7 +495,7 @@ impl KubePlatform {
         let earlier = if version_of(&d).as_deref() == Some(version) {
             None
         } else {
-            self.revision_running(run, &d, version)?
+            revision_running(&d, &sets, version)
         };
         if let Some(rev) = earlier {
             run.ui.detail(&format!(
@@ -323,40 +508,23 @@ impl KubePlatform {
                 "spec": {"containers": [{"name": container, "image": c.image(version)}]},
             });
         }
-        c.kubectl.patch_ok(
+        let patched = prepared.patch_ok(
             run,
-            "deployment",
-            &name,
-            "strategic",
             &json!({"metadata": {"annotations": annotations}, "spec": spec}),
             Mode::Change,
         )?;
         if run.dry_run {
             return Ok(());
         }
-        rollout::wait(run, &c.kubectl, &name, c.rollout_deadline(&d)).map(|_| ())
-    }
-
-    /// The revision of a ReplicaSet of `d` whose pods ran `version`, newest first.
-    fn revision_running(&self, run: &Run, d: &Value, version: &str) -> Result<Option<u64>> {
-        let name = d["metadata"]["name"].as_str().unwrap_or_default();
-        let selector = selector_string(&d["spec"]["selector"]["matchLabels"]);
-        if selector.is_empty() {
-            return Ok(None);
-        }
-        let sets = self.cluster.kubectl.list(run, "replicaset", &selector)?;
-        Ok(sets
-            .iter()
-            .filter(|rs| {
-                rs["metadata"]["ownerReferences"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .any(|o| o["kind"] == "Deployment" && o["name"] == name)
-            })
-            .filter(|rs| version_of(rs).as_deref() == Some(version))
-            .filter_map(revision)
-            .max())
+        rollout::wait(
+            run,
+            &c.kubectl,
+            &name,
+            c.rollout_deadline(&patched),
+            Some(watch),
+            rollout::generation(&patched),
+        )
+        .map(|_| ())
     }
 
     /// Slotted: the slot's Deployment (created from the other slot's when missing) gets the
@@ -364,9 +532,10 @@ impl KubePlatform {
     fn start_slot(&self, run: &Run, slot: &str, version: &str) -> Result<()> {
         let c = &self.cluster;
         let name = c.deployment_name(slot);
-        let d = match c.kubectl.get(run, "deployment", &name)? {
-            Some(d) => d,
-            None => self.create_slot(run, slot)?,
+        let snapshot = c.snapshot(run)?;
+        let d = match snapshot.deployments.get(slot) {
+            Some(d) => d.clone(),
+            None => self.create_slot(run, slot, &snapshot)?,
         };
         if !run.dry_run && d["spec"]["selector"]["matchLabels"][SLOT_LABEL] != slot {
             return Err(Error::BadInput(
@@ -382,12 +551,10 @@ impl KubePlatform {
         } else {
             c.container(&d)?
         };
-        let total = c.total_replicas(run)?;
-        c.kubectl.patch_ok(
+        let total = c.total_replicas(&snapshot);
+        c.patch_and_wait(
             run,
-            "deployment",
             &name,
-            "strategic",
             &json!({
                 "metadata": {"annotations": {CHANGE_CAUSE: change_cause(version), VERSION_ANNOTATION: version}},
                 "spec": {
@@ -398,11 +565,9 @@ impl KubePlatform {
                     },
                 },
             }),
+            "strategic",
             Mode::Change,
         )?;
-        if !run.dry_run {
-            rollout::wait(run, &c.kubectl, &name, c.rollout_deadline(&d))?;
-        }
         if let Some(preview) = &c.config.preview_service {
             c.kubectl.patch_ok(
                 run,
@@ -419,7 +584,7 @@ impl KubePlatform {
     }
 
     /// Creates the Deployment of `slot` from the other slot's, at 0 replicas.
-    fn create_slot(&self, run: &Run, slot: &str) -> Result<Value> {
+    fn create_slot(&self, run: &Run, slot: &str, snapshot: &Snapshot) -> Result<Value> {
         let c = &self.cluster;
         let name = c.deployment_name(slot);
         let other = c
@@ -428,10 +593,7 @@ impl KubePlatform {
             .find(|s| s.as_str() != slot)
             .cloned()
             .unwrap_or_default();
-        let source = c
-            .kubectl
-            .get(run, "deployment", &c.deployment_name(&other))?
-            .ok_or_else(|| {
+        let source = snapshot.deployments.get(&other).ok_or_else(|| {
                 Error::failed(format!(
                     "neither deployment {name} nor {} exists in {}: create {} first (docs/deploy.md, Kubernetes)",
                     c.deployment_name(&other),
@@ -523,8 +685,9 @@ impl crate::platform::Platform for KubePlatform {
         if run.dry_run {
             return Ok(());
         }
+        // Watched from after the undo: its first state already carries the undo.
         let d = c.deployment(run, &name)?;
-        rollout::wait(run, &c.kubectl, &name, c.rollout_deadline(&d))
+        rollout::wait(run, &c.kubectl, &name, c.rollout_deadline(&d), None, 0)
             .map(|_| ())
             .map_err(|e| Error::failed(format!("undoing {version}: {e}")))
     }
@@ -549,15 +712,18 @@ impl crate::platform::Platform for KubePlatform {
     fn wake(&self, run: &Run, _host: &str, slot: &str, version: &str) -> Result<bool> {
         let c = &self.cluster;
         let name = c.deployment_name(slot);
-        let d = c.deployment(run, &name)?;
-        if version_of(&d).as_deref() != Some(version) {
+        let snapshot = c.snapshot(run)?;
+        let d = snapshot
+            .deployments
+            .get(slot)
+            .ok_or_else(|| missing(&name, &c.kubectl))?;
+        if version_of(d).as_deref() != Some(version) {
             return Err(Error::failed(format!(
                 "deployment {name} runs {} now, not {version}",
-                version_of(&d).unwrap_or_else(|| "an unknown version".into())
+                version_of(d).unwrap_or_else(|| "an unknown version".into())
             )));
         }
-        let total = c.total_replicas(run)?;
-        let n = total.max(replicas(&d));
+        let n = c.total_replicas(&snapshot).max(replicas(d));
         run.step(&format!("scale {name} back to {n} replicas"), || {
             c.scale_and_wait(run, &name, n, Mode::Change)
         })?;

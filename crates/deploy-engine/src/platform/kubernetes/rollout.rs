@@ -1,17 +1,16 @@
 //! Waiting for a Deployment's rollout on the API's own fields, as `kubectl rollout status`
 //! decides, with a deadline: done when the controller observed the latest generation and
 //! every replica is updated and available with no old pod left; failed when the
-//! controller reports `ProgressDeadlineExceeded` or the deadline passes.
+//! controller reports `ProgressDeadlineExceeded` or the deadline passes. The states come
+//! from a watch ([`watch`]), so the end is seen when the controller writes it.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::platform::kubernetes::kubectl::Kubectl;
-use crate::run::{Error, Result, Run};
-
-/// How often the Deployment is read while waiting.
-pub const POLL: Duration = Duration::from_millis(200);
+use crate::platform::kubernetes::watch::{self, Check, Watch};
+use crate::run::{Result, Run};
 
 /// Where a rollout stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,35 +69,48 @@ pub fn deadline_of(d: &Value) -> Duration {
     Duration::from_secs(d["spec"]["progressDeadlineSeconds"].as_u64().unwrap_or(600))
 }
 
+/// The Deployment's `metadata.generation` (0 when absent, as under `--dry-run`).
+pub fn generation(d: &Value) -> i64 {
+    int(&d["metadata"]["generation"])
+}
+
 /// Waits for the rollout of Deployment `name` until `deadline`; returns the Deployment.
-/// Does not stop on a signal while the run cleans up (an undo must finish).
-pub fn wait(run: &Run, kubectl: &Kubectl, name: &str, deadline: Duration) -> Result<Value> {
-    let until = Instant::now() + deadline;
-    loop {
-        let d = kubectl.get(run, "deployment", name)?.ok_or_else(|| {
-            Error::failed(format!(
-                "deployment {name} in {} disappeared during its rollout",
-                kubectl.namespace()
-            ))
-        })?;
-        let why = match progress(&d) {
-            Progress::Done => return Ok(d),
-            Progress::Failed(why) => {
-                return Err(Error::failed(format!(
-                    "the rollout of deployment {name} failed: {why}"
-                )));
+/// `watch` is a watch started before the change (then states older than `generation`,
+/// the change's, are skipped); without one, a watch starts now. Does not stop on a signal
+/// while the run cleans up (an undo must finish).
+pub fn wait(
+    run: &Run,
+    kubectl: &Kubectl,
+    name: &str,
+    deadline: Duration,
+    watch: Option<Watch>,
+    generation: i64,
+) -> Result<Value> {
+    let what = format!("the rollout of deployment {name}");
+    watch::until(
+        run,
+        kubectl,
+        ("deployment", name),
+        deadline,
+        watch,
+        &what,
+        |d| {
+            if d.is_null() {
+                return Check::Failed(format!(
+                    "deployment {name} in {} disappeared during its rollout",
+                    kubectl.namespace()
+                ));
             }
-            Progress::Waiting(why) => why,
-        };
-        if Instant::now() >= until {
-            return Err(Error::failed(format!(
-                "the rollout of deployment {name} did not finish within {}s: {why}",
-                deadline.as_secs()
-            )));
-        }
-        run.checkpoint()?;
-        std::thread::sleep(POLL);
-    }
+            if self::generation(d) < generation {
+                return Check::Waiting("the change has not reached the watch yet".into());
+            }
+            match progress(d) {
+                Progress::Done => Check::Done(d.clone()),
+                Progress::Failed(why) => Check::Failed(format!("{what} failed: {why}")),
+                Progress::Waiting(why) => Check::Waiting(why),
+            }
+        },
+    )
 }
 
 #[cfg(test)]

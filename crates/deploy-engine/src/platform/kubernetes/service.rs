@@ -9,12 +9,12 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Instant;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
+use crate::platform::kubernetes::watch::{self, Check, Watch};
 use crate::platform::kubernetes::{
-    Cluster, HOST, REPLICAS_ANNOTATION, SLOT_LABEL, replicas, rollout, version_of,
+    Cluster, HOST, REPLICAS_ANNOTATION, SLOT_LABEL, replicas, targets, version_of,
 };
 use crate::router::{Backend, Router, Routing};
 use crate::run::{Error, Mode, Result, Run};
@@ -76,12 +76,10 @@ impl ServiceRouter {
         }
     }
 
-    /// Ready endpoint addresses of the Service, counted by slot (from the pods' names).
-    fn endpoints(&self, run: &Run, service: &str) -> Result<BTreeMap<String, i64>> {
+    /// Ready endpoint addresses of the Endpoints object `ep`, counted by slot (from the
+    /// pods' names).
+    fn endpoints(&self, ep: &Value) -> BTreeMap<String, i64> {
         let mut counts = BTreeMap::new();
-        let Some(ep) = self.cluster.kubectl.get(run, "endpoints", service)? else {
-            return Ok(counts);
-        };
         for subset in ep["subsets"].as_array().into_iter().flatten() {
             for address in subset["addresses"].as_array().into_iter().flatten() {
                 let pod = address["targetRef"]["name"].as_str().unwrap_or_default();
@@ -95,45 +93,66 @@ impl ServiceRouter {
                 *counts.entry(slot).or_insert(0) += 1;
             }
         }
-        Ok(counts)
+        counts
+    }
+
+    /// A watch on the Service's endpoints, started before the change it observes (none
+    /// under `--dry-run`, which observes nothing).
+    fn watch(&self, run: &Run, service: &str) -> Result<Option<Watch>> {
+        if run.dry_run {
+            return Ok(None);
+        }
+        Watch::start(&self.cluster.kubectl, "endpoints", service).map(Some)
     }
 
     /// Waits until the Service's ready endpoints are exactly `want` per slot.
-    fn observe(&self, run: &Run, service: &str, want: &BTreeMap<String, i64>) -> Result<()> {
+    fn observe(
+        &self,
+        run: &Run,
+        service: &str,
+        watch: Option<Watch>,
+        want: &BTreeMap<String, i64>,
+    ) -> Result<()> {
         if run.dry_run {
             return Ok(());
         }
-        let timeout = self.cluster.config.switch_timeout.as_std();
-        let until = Instant::now() + timeout;
-        loop {
-            let seen = self.endpoints(run, service)?;
-            let wanted: BTreeMap<String, i64> = want
-                .iter()
-                .filter(|(_, n)| **n > 0)
-                .map(|(s, n)| (s.clone(), *n))
-                .collect();
-            if seen == wanted {
-                return Ok(());
-            }
-            if Instant::now() >= until {
-                return Err(Error::failed(format!(
-                    "service {service} did not show the new endpoints within {}s: it has {seen:?}, expected {wanted:?}",
-                    timeout.as_secs()
-                )));
-            }
-            run.checkpoint()?;
-            std::thread::sleep(rollout::POLL);
-        }
+        let wanted: BTreeMap<String, i64> = want
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(s, n)| (s.clone(), *n))
+            .collect();
+        watch::until(
+            run,
+            &self.cluster.kubectl,
+            ("endpoints", service),
+            self.cluster.config.switch_timeout.as_std(),
+            watch,
+            &format!("the switch of service {service}"),
+            |ep| {
+                let seen = self.endpoints(ep);
+                if seen == wanted {
+                    Check::Done(())
+                } else {
+                    Check::Waiting(format!(
+                        "it has the endpoints {seen:?}, expected {wanted:?}"
+                    ))
+                }
+            },
+        )
     }
 
-    /// One selector patch to `slot`, after the slot holds the serving replicas.
+    /// One selector patch to `slot`, after the slot holds the serving replicas; an
+    /// autoscaler of another slot's Deployment then follows the traffic to this one.
     fn switch(&self, run: &Run, service: &str, slot: &str) -> Result<()> {
         let c = &self.cluster;
-        let total = c.total_replicas(run)?;
+        let watch = self.watch(run, service)?;
+        let prepared = c.kubectl.prepare_patch(run, "service", service, "merge");
+        let snapshot = c.snapshot(run)?;
+        let total = c.total_replicas(&snapshot);
         let name = c.deployment_name(slot);
         // Under --dry-run the slot's Deployment may be one this run would have created.
-        let have = match c.kubectl.get(run, "deployment", &name)? {
-            Some(d) => replicas(&d),
+        let have = match snapshot.deployments.get(slot) {
+            Some(d) => replicas(d),
             None if run.dry_run => total,
             None => replicas(&c.deployment(run, &name)?),
         };
@@ -141,61 +160,87 @@ impl ServiceRouter {
         if have < n || run.dry_run {
             c.scale_and_wait(run, &name, n, Mode::Change)?;
         }
-        c.kubectl.patch_ok(
+        prepared.patch_ok(
             run,
-            "service",
-            service,
-            "merge",
             &json!({
                 "metadata": {"annotations": {REPLICAS_ANNOTATION: n.to_string()}},
                 "spec": {"selector": {SLOT_LABEL: slot}},
             }),
             Mode::Change,
         )?;
-        self.observe(run, service, &BTreeMap::from([(slot.to_owned(), n)]))?;
+        self.observe(run, service, watch, &BTreeMap::from([(slot.to_owned(), n)]))?;
         run.capture(&format!(
             "service {service} selects {slot} ({n} ready pods)"
         ));
+        for hpa in &snapshot.autoscalers {
+            if targets(hpa, &name) {
+                continue;
+            }
+            let hpa_name = hpa["metadata"]["name"].as_str().unwrap_or_default();
+            c.kubectl.patch_ok(
+                run,
+                "horizontalpodautoscaler.autoscaling",
+                hpa_name,
+                "merge",
+                &json!({"spec": {"scaleTargetRef": {"name": name}}}),
+                Mode::Change,
+            )?;
+            run.ui.detail(&format!(
+                "horizontalpodautoscaler {hpa_name} now scales deployment {name}"
+            ));
+        }
         Ok(())
     }
 
-    /// Scales the slots to their share, then one selector patch spanning them.
+    /// Scales the slots to their share, then one selector patch spanning them. A slot
+    /// whose Deployment an autoscaler scales keeps the autoscaler's count (Slipway does
+    /// not fight it); the others get their share of that count, as Argo Rollouts scales
+    /// a canary from the HPA-managed replicas.
     fn weigh(&self, run: &Run, service: &str, backends: &[Backend]) -> Result<()> {
         let c = &self.cluster;
-        let total = c.total_replicas(run)?;
+        let watch = self.watch(run, service)?;
+        let prepared = c.kubectl.prepare_patch(run, "service", service, "merge");
+        let snapshot = c.snapshot(run)?;
+        let total = c.total_replicas(&snapshot);
         let weights: Vec<u32> = backends.iter().map(|b| b.weight).collect();
-        let counts = split(total, &weights);
+        let mut counts = split(total, &weights);
+        let current: Vec<i64> = backends
+            .iter()
+            .map(|b| snapshot.replicas(&b.slot))
+            .collect();
+        let managed: Vec<bool> = backends
+            .iter()
+            .map(|b| {
+                snapshot
+                    .autoscaler_of(&c.deployment_name(&b.slot))
+                    .is_some()
+            })
+            .collect();
+        for i in 0..backends.len() {
+            if managed[i] {
+                counts[i] = current[i];
+            }
+        }
         let mut want = BTreeMap::new();
         // Grow first, then shrink: the serving pods never drop below the total.
         let mut order: Vec<usize> = (0..backends.len()).collect();
-        let current: Vec<i64> = backends
-            .iter()
-            .map(|b| {
-                c.kubectl
-                    .get(run, "deployment", &c.deployment_name(&b.slot))
-                    .map(|d| d.as_ref().map_or(0, replicas))
-            })
-            .collect::<Result<_>>()?;
         order.sort_by_key(|i| counts[*i] <= current[*i]);
         for i in order {
             let name = c.deployment_name(&backends[i].slot);
-            if counts[i] != current[i] || run.dry_run {
+            if !managed[i] && (counts[i] != current[i] || run.dry_run) {
                 c.scale_and_wait(run, &name, counts[i], Mode::Change)?;
             }
             want.insert(backends[i].slot.clone(), counts[i]);
         }
-        c.kubectl.patch_ok(
+        prepared.patch_ok(
             run,
-            "service",
-            service,
-            "merge",
             &json!({
                 "metadata": {"annotations": {REPLICAS_ANNOTATION: total.to_string()}},
                 "spec": {"selector": {SLOT_LABEL: null}},
             }),
             Mode::Change,
         )?;
-        self.observe(run, service, &want)?;
+        self.observe(run, service, watch, &want)?;
         let sum: i64 = want.values().sum();
         let reached = backends
             .iter()
@@ -230,38 +275,33 @@ impl Router for ServiceRouter {
 
     fn current(&self, run: &Run) -> Result<Option<Routing>> {
         let c = &self.cluster;
-        let service = match self.service() {
-            Some(s) if !c.in_place() => s.to_owned(),
-            _ => {
-                let slot = c.slots[0].clone();
-                let Some(d) = c
-                    .kubectl
-                    .get(run, "deployment", &c.deployment_name(&slot))?
-                else {
-                    return Ok(None);
-                };
-                return Ok(version_of(&d).map(|v| Routing::new(vec![self.backend(&slot, v, 1)])));
-            }
-        };
-        let svc = c.kubectl.get(run, "service", &service)?.ok_or_else(|| {
-            Error::failed(format!(
+        let snapshot = c.snapshot(run)?;
+        if c.in_place() || self.service().is_none() {
+            let slot = c.slots[0].clone();
+            return Ok(snapshot
+                .deployments
+                .get(&slot)
+                .and_then(version_of)
+                .map(|v| Routing::new(vec![self.backend(&slot, v, 1)])));
+        }
+        let service = self.service().unwrap_or_default();
+        if snapshot.service.is_none() {
+            return Err(Error::failed(format!(
                 "service {service} not found in {}: create it first (docs/deploy.md, Kubernetes)",
                 c.kubectl.namespace()
-            ))
-        })?;
-        let selected = svc["spec"]["selector"][SLOT_LABEL]
-            .as_str()
-            .map(str::to_owned);
+            )));
+        }
+        let selected = snapshot.selected().map(str::to_owned);
         let mut backends = Vec::new();
         for slot in &c.slots {
             if selected.as_ref().is_some_and(|s| s != slot) {
                 continue;
             }
-            let Some(d) = c.kubectl.get(run, "deployment", &c.deployment_name(slot))? else {
+            let Some(d) = snapshot.deployments.get(slot) else {
                 continue;
             };
-            let n = replicas(&d);
-            if let (Some(v), true) = (version_of(&d), n > 0 || selected.is_some()) {
+            let n = replicas(d);
+            if let (Some(v), true) = (version_of(d), n > 0 || selected.is_some()) {
                 backends.push(self.backend(slot, v, n.max(1) as u32));
             }
         }
