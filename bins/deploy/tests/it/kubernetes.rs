@@ -384,3 +384,101 @@ fn status_and_lock_commands_read_the_cluster() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(site.get("leases", "slipway-lock-test").is_none());
 }
+
+/// A kubeconfig whose user is an exec credential plugin, as EKS (`aws eks get-token`), GKE
+/// (`gke-gcloud-auth-plugin`) and AKS (`kubelogin`) write them: kubectl runs the script for
+/// every call and sends the token of the `ExecCredential` it prints. The script logs its
+/// calls, and fails like an expired SSO session once `fail` exists.
+struct ExecPlugin {
+    calls: std::path::PathBuf,
+    fail: std::path::PathBuf,
+}
+
+impl ExecPlugin {
+    fn install(site: &KubeSite) -> Self {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = site.path();
+        let (calls, fail) = (dir.join("plugin-calls"), dir.join("plugin-fails"));
+        let script = dir.join("get-token");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\necho \"$*\" >> '{calls}'\n\
+                 if [ -e '{fail}' ]; then echo 'error: the SSO session has expired; run aws sso login' >&2; exit 1; fi\n\
+                 printf '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"%s\"}}}}\\n' '{token}'\n",
+                calls = calls.display(),
+                fail = fail.display(),
+                token = slipway_test_support::kube::TOKEN,
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let kubeconfig = dir.join("kubeconfig-exec");
+        std::fs::write(
+            &kubeconfig,
+            format!(
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: slipway-test\n  cluster:\n    server: {server}\n    insecure-skip-tls-verify: true\n\
+                 users:\n- name: sso\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {script}\n      args: [\"eks\", \"get-token\", \"--cluster-name\", \"shop\"]\n      interactiveMode: Never\n\
+                 contexts:\n- name: other\n  context:\n    cluster: slipway-test\n    user: nobody\n- name: shop-eks\n  context:\n    cluster: slipway-test\n    user: sso\n    namespace: {ns}\ncurrent-context: other\n",
+                server = site.kube.server(),
+                script = script.display(),
+                ns = site.namespace,
+            ),
+        )
+        .unwrap();
+        // The environment names the context; the kubeconfig's current one has no user.
+        let config = std::fs::read_to_string(&site.config).unwrap();
+        let start = config.find("kubeconfig = \"").unwrap();
+        let end = start + config[start..].find('\n').unwrap();
+        let config = format!(
+            "{}kubeconfig = \"{}\"\ncontext = \"shop-eks\"{}",
+            &config[..start],
+            kubeconfig.display(),
+            &config[end..]
+        );
+        std::fs::write(&site.config, config).unwrap();
+        Self { calls, fail }
+    }
+
+    fn calls(&self) -> usize {
+        std::fs::read_to_string(&self.calls)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| *l == "eks get-token --cluster-name shop")
+            .count()
+    }
+}
+
+#[test]
+fn deploy_authenticates_through_an_exec_credential_plugin() {
+    let site = KubeSite::rolling(1, "", "");
+    let plugin = ExecPlugin::install(&site);
+    let d = deployed(&site, "v1");
+    assert_eq!(d["status"], "succeeded");
+    assert_eq!(site.image("web"), "example/web:v1");
+    assert!(
+        plugin.calls() >= 3,
+        "kubectl ran the plugin for its calls: {}",
+        plugin.calls()
+    );
+    assert_eq!(site.ledger()["active"]["version"], "v1");
+}
+
+#[test]
+fn a_failing_exec_credential_plugin_is_a_one_line_error_naming_the_context() {
+    let site = KubeSite::rolling(1, "", "");
+    let plugin = ExecPlugin::install(&site);
+    deployed(&site, "v1");
+    std::fs::write(&plugin.fail, "").unwrap();
+    let out = deploy(&site, &["--version", "v2", "--json"]);
+    let d = doc(&out);
+    assert_eq!(out.status.code(), Some(2), "{d}\n{}", stderr(&out));
+    let error = d["error"].as_str().unwrap();
+    assert!(!error.contains('\n'), "one line: {error:?}");
+    assert!(error.contains("context shop-eks"), "{error}");
+    assert!(error.contains("the SSO session has expired"), "{error}");
+    // Nothing changed: the Deployment still runs v1 and no Lease was left behind.
+    std::fs::remove_file(&plugin.fail).unwrap();
+    assert_eq!(site.image("web"), "example/web:v1");
+    assert!(site.get("leases", "slipway-lock-test").is_none());
+}
