@@ -199,7 +199,12 @@ impl CanaryMetrics {
     }
 
     fn site(&self) -> KubeSite {
-        let site = KubeSite::slotted("canary", 10, "", "scale_down_delay = \"0s\"");
+        self.site_with(10)
+    }
+
+    /// A canary site whose first slot has `replicas` pods.
+    fn site_with(&self, replicas: u32) -> KubeSite {
+        let site = KubeSite::slotted("canary", replicas, "", "scale_down_delay = \"0s\"");
         site.append(&format!(
             "[deploy.environments.{ENV}.canary]\nstep_duration = \"3s\"\n\
              [deploy.environments.{ENV}.analysis]\nprovider = \"prometheus\"\nmin_samples = 5\n\
@@ -481,4 +486,78 @@ fn a_failing_exec_credential_plugin_is_a_one_line_error_naming_the_context() {
     std::fs::remove_file(&plugin.fail).unwrap();
     assert_eq!(site.image("web"), "example/web:v1");
     assert!(site.get("leases", "slipway-lock-test").is_none());
+}
+
+/// With no metrics server here, the HPA controller cannot compute a CPU-driven count; what
+/// it does do, and what this test leans on, is the real controller keeping its target
+/// within `minReplicas..maxReplicas` (it scales the stable Deployment from 4 to 10) and
+/// writing `status.currentReplicas`. Scaling on load during a canary is not exercised.
+#[test]
+fn canary_with_an_hpa_scales_the_canary_from_the_autoscalers_count_and_never_fights_it() {
+    let metrics = CanaryMetrics::start(0.0);
+    let site = metrics.site_with(4);
+    deployed(&site, "v1");
+    let stable = site.ledger()["active"]["slot"].as_str().unwrap().to_owned();
+    let canary = if stable == "blue" { "green" } else { "blue" };
+    let (stable_name, canary_name) = (format!("web-{stable}"), format!("web-{canary}"));
+    site.create(
+        "autoscaling/v1",
+        "horizontalpodautoscalers",
+        &serde_json::json!({
+            "apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": "web"},
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": stable_name},
+                "minReplicas": 10, "maxReplicas": 20, "targetCPUUtilizationPercentage": 80},
+        }),
+    );
+    let hpa_path = format!(
+        "/apis/autoscaling/v1/namespaces/{}/horizontalpodautoscalers/web",
+        site.namespace
+    );
+    site.wait_for("the HPA to scale the stable slot to its minimum", |s| {
+        s.kube.get(&hpa_path)["status"]["currentReplicas"] == 10
+            && s.deployment(&stable_name)["status"]["availableReplicas"] == 10
+    });
+    let (ns, kube, name) = (site.namespace.clone(), site.kube, stable_name.clone());
+    let sampler = Sampler::start(move || {
+        let d = kube
+            .try_get(&format!("/apis/apps/v1/namespaces/{ns}/deployments/{name}"))
+            .ok()?;
+        let svc = kube
+            .try_get(&format!("/api/v1/namespaces/{ns}/services/web"))
+            .ok()?;
+        let selected = svc["spec"]["selector"]["slipway.dev/slot"]
+            .as_str()
+            .map(str::to_owned);
+        Some((d["spec"]["replicas"].as_i64().unwrap_or(0), selected))
+    });
+    let d = deployed(&site, "v2");
+    let samples = sampler.stop();
+    // The canary's pods are its share of the HPA's 10; the stable slot keeps all 10.
+    for (pct, pods, total, reached) in [(10, 1, 11, 9), (30, 3, 13, 23), (50, 5, 15, 33)] {
+        let output = step(&d, &format!("canary {pct}% to v2"))["output"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            output.contains(&format!("{canary} v2: {pods} of {total} pods ({reached}%)")),
+            "{pct}%: {output}"
+        );
+    }
+    let before_switch: Vec<i64> = samples
+        .iter()
+        .filter(|(_, selected)| selected.as_deref() != Some(canary))
+        .map(|(n, _)| *n)
+        .collect();
+    assert!(before_switch.len() >= 5, "sampled {samples:?}");
+    assert!(
+        before_switch.iter().all(|n| *n >= 10),
+        "Slipway scaled the HPA's Deployment down during the canary: {samples:?}"
+    );
+    // Promoted: the new slot serves with the HPA's count and the HPA follows it.
+    let hpa = site.kube.get(&hpa_path);
+    assert_eq!(hpa["spec"]["scaleTargetRef"]["name"], canary_name.as_str());
+    assert_eq!(site.deployment(&canary_name)["spec"]["replicas"], 10);
+    assert_eq!(site.endpoints("web").get(canary), Some(&10));
+    assert_eq!(site.deployment(&stable_name)["spec"]["replicas"], 0);
 }
