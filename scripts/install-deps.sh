@@ -22,6 +22,8 @@ ISOLATED_PY_PACKAGES=(semgrep==1.185.0 checkov==3.3.30 pip-audit==2.10.1)
 NPM_PACKAGES=(@stoplight/prism-cli @octokit/openapi)
 # deploy metrics --html: the dashboard is rendered by headless Chromium in a test.
 APT_PACKAGES+=(chromium)
+# quality-gate's absolute benchmark targets are tested on a real hyperfine run.
+APT_PACKAGES+=(hyperfine)
 
 print_env() {
   echo "export SLIPWAY_TOOLS=\"${TOOLS}\""

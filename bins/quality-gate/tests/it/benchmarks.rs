@@ -1,4 +1,4 @@
-//! Absolute benchmark targets on real pytest-benchmark output: seed 001's three
+//! Absolute benchmark targets on real pytest-benchmark and hyperfine output: seed 001's three
 //! benchmarks (`tests/fixtures/bench/test_model.py`) run by pytest-benchmark in the test,
 //! then held to `[[quality_gate.benchmarks]]` targets without a baseline. Thresholds are
 //! chosen so timing cannot change the verdict: a pass is 10 minutes away, and the failing
@@ -175,4 +175,60 @@ fn a_benchmark_target_with_thresholds_in_the_wrong_order_exits_two_naming_it() {
         .stderr(predicates::str::contains(
             "[[quality_gate.benchmarks]] #1 (name = \"test_*\"): mean_ms: warning = 8 ms must be below critical = 5 ms",
         ));
+}
+
+#[test]
+fn hyperfine_run_here_is_held_to_absolute_targets_by_command_name() {
+    let dir = tempfile::tempdir().unwrap();
+    // `sleep 0.05` cannot take less than 50 ms however idle the machine is, nor
+    // anywhere near ten minutes however loaded: both verdicts are certain.
+    let out = Command::new("hyperfine")
+        .args([
+            "--runs",
+            "3",
+            "-N",
+            "--export-json",
+            "hyperfine.json",
+            "sleep 0.05",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "hyperfine is not installed ({e}): run scripts/install-deps.sh (Debian hyperfine)"
+            )
+        });
+    assert!(
+        out.status.success(),
+        "hyperfine failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    write(
+        dir.path(),
+        "slipway.toml",
+        r#"
+[[quality_gate.benchmarks]]
+name = "sleep*"
+mean_ms = { critical = 600000 }
+max_ms = { critical = 600000 }
+
+[[quality_gate.benchmarks]]
+name = "sleep 0.05"
+median_ms = { critical = 10 }
+"#,
+    );
+    gate(dir.path())
+        .args(["hyperfine.json", "--output", "gate.json"])
+        .assert()
+        .code(1);
+    let doc = gate_json(dir.path());
+    assert_eq!(doc["reports"][0]["format"], "hyperfine");
+    assert_eq!(
+        by_title(&doc, "Benchmark \"sleep*\" mean")["status"],
+        "pass"
+    );
+    assert_eq!(by_title(&doc, "Benchmark \"sleep*\" max")["status"], "pass");
+    let median = by_title(&doc, "Benchmark \"sleep 0.05\" median");
+    assert_eq!(median["status"], "fail", "{median}");
+    assert!(median["value"].as_f64().unwrap() >= 50.0, "{median}");
 }

@@ -4,6 +4,7 @@
 mod attribute_flood;
 mod corpus;
 mod defectdojo;
+mod docs;
 mod encodings;
 mod real_tools;
 mod robustness;
