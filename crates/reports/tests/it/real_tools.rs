@@ -448,21 +448,7 @@ fn semgrep_run_here_with_local_rules_reads_error_warning_info_as_high_medium_low
     );
     let (kind, s) = findings(&report);
     assert_eq!(kind, Kind::Semgrep);
-    assert_eq!(
-        (
-            s.count(Severity::High),
-            s.count(Severity::Medium),
-            s.count(Severity::Low)
-        ),
-        (1, 1, 1),
-        "{:?}",
-        s.counts
-    );
-    let first = s.sorted()[0];
-    assert_eq!(
-        (first.rule.as_str(), first.location.as_str(), first.line),
-        ("subprocess-shell-true", "app/views.py", Some(6))
-    );
+    crate::scanners::assert_semgrep_local_rules(&s);
 }
 
 #[test]
