@@ -524,3 +524,25 @@ fn a_declared_empty_list_is_read_as_the_declared_tool_says() {
         .code(0)
         .stdout(predicate::str::contains("\"format\": \"ruff\""));
 }
+
+#[test]
+fn the_configuration_example_in_the_docs_is_a_valid_config() {
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/quality-gate.md"),
+    )
+    .unwrap();
+    let section = &docs[docs
+        .find("## Configuration")
+        .expect("a Configuration section")..];
+    let start = section.find("```toml\n").expect("a toml example") + "```toml\n".len();
+    let example = &section[start..start + section[start..].find("```").unwrap()];
+    assert!(example.contains("[quality_gate.secrets]"), "{example}");
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "slipway.toml", example);
+    gate(dir.path())
+        .arg("explain")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("secrets.found"))
+        .stdout(predicate::str::contains("security.empty_scans"));
+}
