@@ -263,3 +263,42 @@ fn jacoco_totals_match_each_reports_own_top_level_line_counter() {
     }
     assert!(checked >= 5, "only {checked} JaCoCo reports checked");
 }
+
+#[test]
+fn cobertura_and_jacoco_of_one_java_project_merge_to_one_entry_per_source_file() {
+    // ReportGenerator's Java test project as Cobertura 2.1.1 (`<source>C:/temp`, files
+    // `test/X.java`) and JaCoCo 0.8.3 (package `test`, sourcefile `X.java`) wrote it.
+    let dir = corpus_or_fail().join("reportgenerator/src/Testprojects/Java/Reports");
+    let read = |name: &str| match parse_path(&dir.join(name), None, &Options::default()) {
+        Ok((_, Report::Coverage(mut c))) => {
+            c.attribute(name);
+            c
+        }
+        other => panic!("{name}: {other:?}"),
+    };
+    let cobertura = read("Cobertura2.1.1.xml");
+    let jacoco = read("JaCoCo0.8.3.xml");
+    let mut merged = cobertura.clone();
+    merged.merge(jacoco.clone());
+    assert_eq!(merged.files.len(), 7, "{:?}", merged.files.keys());
+    assert_eq!(
+        merged.files.keys().collect::<Vec<_>>(),
+        cobertura.files.keys().collect::<Vec<_>>()
+    );
+    for (path, file) in &merged.files {
+        assert_eq!(
+            file.reports,
+            ["Cobertura2.1.1.xml", "JaCoCo0.8.3.xml"],
+            "{path}"
+        );
+    }
+    // JaCoCo counts two lines Cobertura does not; a line is covered if either covered it.
+    assert_eq!(
+        (merged.lines.covered, merged.lines.total),
+        (26, 38),
+        "cobertura {:?}, jacoco {:?}",
+        cobertura.lines,
+        jacoco.lines
+    );
+    assert_eq!((merged.branches.covered, merged.branches.total), (1, 4));
+}
