@@ -9,6 +9,8 @@ use serde::Serialize;
 use serde_json::Value;
 use slipway_kit::{Failure, GithubContext};
 
+pub use crate::channel::envelope::{Delivered, SendEnv};
+use crate::channel::github::Plan;
 use crate::channel::{self, Channel, Target};
 use crate::config::ChannelType;
 use crate::http::{Attempts, Request, RetryPolicy};
@@ -35,28 +37,6 @@ pub enum Prepared {
     Github(channel::github::Work),
     /// Nothing to send (a GitHub channel with nothing to do).
     Skip(String),
-}
-
-/// What a successful delivery did.
-#[derive(Debug, Clone, Default)]
-pub struct Delivered {
-    /// One line on what happened (`opened issue #12`).
-    pub detail: Option<String>,
-    /// Step outputs to set (`slack-ts`).
-    pub outputs: Vec<(String, String)>,
-}
-
-/// What every send shares.
-#[derive(Debug, Clone)]
-pub struct SendEnv {
-    /// HTTP client.
-    pub http: reqwest::Client,
-    /// Retry rules.
-    pub policy: RetryPolicy,
-    /// The run (GitHub API URL).
-    pub github: GithubContext,
-    /// Attempt counter of this channel.
-    pub attempts: Attempts,
 }
 
 /// How a channel ended.
@@ -132,13 +112,14 @@ pub fn prepare(
         .as_ref()
         .map(|_| format!("@{}", channel.name));
     let named = |default: &'static str| custom.clone().unwrap_or_else(|| default.to_owned());
-    let with_preview = |p: Prepared| {
-        let preview = match &p {
-            Prepared::Http { preview, .. } => preview.clone(),
-            Prepared::SlackBot(m) => m.payload.clone(),
-            _ => Value::Null,
-        };
-        (p, preview)
+    let http = |(request, preview): (Request, Value)| {
+        (
+            Prepared::Http {
+                request,
+                preview: preview.clone(),
+            },
+            preview,
+        )
     };
     let wrap = |e: Failure| Failure {
         cause: format!("channel {}: {}", channel.name, e.cause),
@@ -146,8 +127,7 @@ pub fn prepare(
     };
     match &channel.target {
         Target::SlackWebhook { url } => {
-            channel::chat::prepare(&named("slack.json.j2"), url, renderer, rendered)
-                .map(with_preview)
+            channel::chat::prepare(&named("slack.json.j2"), url, renderer, rendered).map(http)
         }
         Target::Chat { kind, url } => channel::chat::prepare(
             &named(channel::chat::template_name(*kind)),
@@ -155,7 +135,7 @@ pub fn prepare(
             renderer,
             rendered,
         )
-        .map(with_preview),
+        .map(http),
         Target::SlackBot(bot) => channel::slack::prepare(
             &channel.name,
             bot,
@@ -163,15 +143,24 @@ pub fn prepare(
             renderer,
             rendered,
         )
-        .map(with_preview),
+        .map(|message| {
+            let preview = message.payload.clone();
+            (Prepared::SlackBot(message), preview)
+        }),
         Target::Webhook(hook) => {
-            channel::webhook::prepare(hook, &named("webhook.json.j2"), renderer, rendered)
-                .map(with_preview)
+            channel::webhook::prepare(hook, &named("webhook.json.j2"), renderer, rendered).map(http)
         }
-        Target::Email(email) => channel::email::prepare(email, renderer, rendered),
-        Target::Mqtt(mqtt) => channel::mqtt::prepare(mqtt, renderer, rendered),
+        Target::Email(email) => channel::email::prepare(email, renderer, rendered)
+            .map(|(mail, preview)| (Prepared::Email(mail), preview)),
+        Target::Mqtt(mqtt) => channel::mqtt::prepare(mqtt, renderer, rendered)
+            .map(|(publication, preview)| (Prepared::Mqtt(publication), preview)),
         Target::Github(github) => {
-            channel::github::prepare(&channel.name, github, renderer, rendered)
+            channel::github::prepare(&channel.name, github, renderer, rendered).map(
+                |(plan, preview)| match plan {
+                    Plan::Run(work) => (Prepared::Github(*work), preview),
+                    Plan::Skip(why) => (Prepared::Skip(why), preview),
+                },
+            )
         }
         Target::Unresolved { url } => {
             let why = format!("{} is not set", url.describe());

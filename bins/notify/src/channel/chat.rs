@@ -6,7 +6,6 @@ use reqwest::Method;
 use slipway_kit::Failure;
 
 use crate::config::ChannelType;
-use crate::deliver::Prepared;
 use crate::http::Request;
 use crate::render::{Rendered, Renderer};
 use crate::secret::SecretRef;
@@ -22,17 +21,18 @@ pub fn template_name(kind: ChannelType) -> &'static str {
     }
 }
 
-/// Renders the payload and builds the POST (the URL may be missing in `--dry-run`).
+/// Renders the payload and builds the POST (the URL may be missing in `--dry-run`), with
+/// the payload as its preview.
 pub fn prepare(
     template: &str,
     url: &SecretRef,
     renderer: &Renderer,
     rendered: &Rendered,
-) -> Result<Prepared, Failure> {
+) -> Result<(Request, serde_json::Value), Failure> {
     let payload = renderer.render_json(rendered, template, &[])?;
     let body = serde_json::to_vec(&payload).unwrap_or_default();
-    Ok(Prepared::Http {
-        request: Request {
+    Ok((
+        Request {
             method: Method::POST,
             url: url
                 .value
@@ -45,6 +45,6 @@ pub fn prepare(
             )],
             body,
         },
-        preview: payload,
-    })
+        payload,
+    ))
 }

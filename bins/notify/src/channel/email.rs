@@ -13,8 +13,8 @@ use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
 use serde_json::json;
 use slipway_kit::{Failure, Ui};
 
+use super::envelope::{Delivered, SendEnv};
 use crate::config::TlsMode;
-use crate::deliver::{Delivered, Prepared, SendEnv};
 use crate::redact::{Redactor, redact_url};
 use crate::render::{Rendered, Renderer};
 use crate::secret::SecretRef;
@@ -202,7 +202,7 @@ pub fn prepare(
     email: &Email,
     renderer: &Renderer,
     rendered: &Rendered,
-) -> Result<(Prepared, serde_json::Value), Failure> {
+) -> Result<(Mail, serde_json::Value), Failure> {
     let subject = renderer.render(rendered, "email-subject.txt.j2", &[])?;
     let subject = subject.lines().next().unwrap_or_default().trim().to_owned();
     let text = renderer.render(rendered, "email.txt.j2", &[])?;
@@ -237,10 +237,10 @@ pub fn prepare(
         "html": html,
     });
     Ok((
-        Prepared::Email(Mail {
+        Mail {
             email: email.clone(),
             message,
-        }),
+        },
         preview,
     ))
 }

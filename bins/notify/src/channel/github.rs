@@ -11,8 +11,8 @@
 use serde_json::{Value, json};
 use slipway_kit::Failure;
 
+use super::envelope::{Delivered, SendEnv};
 use crate::config::GithubMode;
-use crate::deliver::{Delivered, Prepared, SendEnv};
 use crate::render::{Rendered, Renderer};
 use crate::secret::SecretRef;
 
@@ -93,14 +93,23 @@ fn str_of<'a>(rendered: &'a Rendered, key: &str) -> Option<&'a str> {
     rendered.value().get(key).and_then(Value::as_str)
 }
 
+/// What a GitHub channel will do for this event.
+#[derive(Debug, Clone)]
+pub enum Plan {
+    /// Run these requests.
+    Run(Box<Work>),
+    /// Nothing to do, and why.
+    Skip(String),
+}
+
 /// Decides what to do and renders the bodies. `Ok(Skip)` when there is nothing to do.
 pub fn prepare(
     name: &str,
     github: &Github,
     renderer: &Renderer,
     rendered: &Rendered,
-) -> Result<(Prepared, Value), Failure> {
-    let skip = |why: &str| Ok((Prepared::Skip(why.to_owned()), json!({ "skip": why })));
+) -> Result<(Plan, Value), Failure> {
+    let skip = |why: &str| Ok((Plan::Skip(why.to_owned()), json!({ "skip": why })));
     let Some((owner, repo)) = str_of(rendered, "repository").and_then(|r| r.split_once('/')) else {
         return skip("no repository (GITHUB_REPOSITORY is not set)");
     };
@@ -190,13 +199,13 @@ pub fn prepare(
         }),
     };
     Ok((
-        Prepared::Github(Work {
+        Plan::Run(Box::new(Work {
             github: github.clone(),
             owner: owner.to_owned(),
             repo: repo.to_owned(),
             marker,
             action,
-        }),
+        })),
         preview,
     ))
 }

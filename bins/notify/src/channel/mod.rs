@@ -17,6 +17,7 @@
 
 pub mod chat;
 pub mod email;
+pub mod envelope;
 pub mod github;
 pub mod mqtt;
 pub mod slack;

@@ -10,7 +10,7 @@ use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use serde_json::json;
 use slipway_kit::{Failure, Ui};
 
-use crate::deliver::{Delivered, Prepared, SendEnv};
+use super::envelope::{Delivered, SendEnv};
 use crate::redact::{Redactor, redact_url};
 use crate::render::{Rendered, Renderer};
 use crate::secret::SecretRef;
@@ -105,7 +105,7 @@ pub fn prepare(
     mqtt: &Mqtt,
     renderer: &Renderer,
     rendered: &Rendered,
-) -> Result<(Prepared, serde_json::Value), Failure> {
+) -> Result<(Publication, serde_json::Value), Failure> {
     let topic = renderer.render_str(mqtt.topic.as_deref().unwrap_or(DEFAULT_TOPIC), rendered)?;
     let state_topic = match &mqtt.state_topic {
         Some(t) => renderer.render_str(t, rendered)?,
@@ -120,13 +120,13 @@ pub fn prepare(
         "state_topic": state_topic, "state": state, "state_retained": true,
     });
     Ok((
-        Prepared::Mqtt(Publication {
+        Publication {
             mqtt: mqtt.clone(),
             topic,
             payload: payload.to_string(),
             state_topic,
             state: state.to_string(),
-        }),
+        },
         preview,
     ))
 }

@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use slipway_kit::Failure;
 
-use crate::deliver::{Delivered, Prepared, SendEnv};
+use super::envelope::{Delivered, SendEnv};
 use crate::http::Request;
 use crate::render::{Rendered, Renderer};
 use crate::secret::SecretRef;
@@ -52,7 +52,7 @@ pub fn prepare(
     template: &str,
     renderer: &Renderer,
     rendered: &Rendered,
-) -> Result<Prepared, Failure> {
+) -> Result<BotMessage, Failure> {
     let payload = renderer.render_json(rendered, template, &[])?;
     let value = rendered.value();
     let s = |k: &str| {
@@ -68,13 +68,13 @@ pub fn prepare(
         .and_then(Value::as_str)
         .unwrap_or("-");
     let status = s("status");
-    Ok(Prepared::SlackBot(BotMessage {
+    Ok(BotMessage {
         bot: bot.clone(),
         payload,
         key: format!("{name}/{}/{scope}", s("event")),
         started: status == "started",
         reply_in_thread: status == "failure" || status == "rolled-back",
-    }))
+    })
 }
 
 async fn call(env: &SendEnv, bot: &Bot, method: &str, body: &Value) -> Result<Value, String> {

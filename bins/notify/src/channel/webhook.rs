@@ -9,7 +9,6 @@ use reqwest::Method;
 use sha2::Sha256;
 use slipway_kit::Failure;
 
-use crate::deliver::Prepared;
 use crate::http::Request;
 use crate::render::{Rendered, Renderer};
 use crate::secret::SecretRef;
@@ -52,7 +51,7 @@ pub fn prepare(
     template: &str,
     renderer: &Renderer,
     rendered: &Rendered,
-) -> Result<Prepared, Failure> {
+) -> Result<(Request, serde_json::Value), Failure> {
     let mut payload = serde_json::Map::new();
     payload.insert("schema".into(), SCHEMA.into());
     for (k, v) in rendered.value() {
@@ -87,8 +86,8 @@ pub fn prepare(
             signature(key.expose().as_bytes(), &body),
         ));
     }
-    Ok(Prepared::Http {
-        request: Request {
+    Ok((
+        Request {
             method: Method::POST,
             url: hook
                 .url
@@ -99,8 +98,8 @@ pub fn prepare(
             headers,
             body,
         },
-        preview: payload,
-    })
+        payload,
+    ))
 }
 
 #[cfg(test)]
