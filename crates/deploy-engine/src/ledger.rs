@@ -472,6 +472,19 @@ mod tests {
         }
     }
 
+    /// A ledger store in a temporary state directory on this machine, and a quiet run.
+    fn local_store() -> (tempfile::TempDir, String, Store, Run) {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("staging").display().to_string();
+        let store = Store::new(Arc::new(crate::shell::Local), &state, "staging");
+        let run = Run::new(
+            slipway_kit::Ui::detect().quiet(true),
+            crate::cancel::Cancel::new(),
+            false,
+        );
+        (dir, state, store, run)
+    }
+
     #[test]
     fn previous_good_skips_the_active_and_failed_versions() {
         let mut l = Ledger::empty("staging");
@@ -507,15 +520,8 @@ mod tests {
 
     #[test]
     fn archive_appends_one_line_per_run_and_prunes_the_oldest_past_the_slack() {
-        let dir = tempfile::tempdir().unwrap();
-        let state = dir.path().join("staging").display().to_string();
-        let store =
-            Store::new(Arc::new(crate::shell::Local), &state, "staging").archive_limits(3, 2);
-        let run = Run::new(
-            slipway_kit::Ui::detect().quiet(true),
-            crate::cancel::Cancel::new(),
-            false,
-        );
+        let (dir, state, store, run) = local_store();
+        let store = store.archive_limits(3, 2);
         assert!(store.load_archive(&run).unwrap().is_empty());
         let ids = |store: &Store| -> Vec<String> {
             store
@@ -577,14 +583,7 @@ mod tests {
 
     #[test]
     fn store_round_trips_atomically_on_a_local_target() {
-        let dir = tempfile::tempdir().unwrap();
-        let state = dir.path().join("staging").display().to_string();
-        let store = Store::new(Arc::new(crate::shell::Local), &state, "staging");
-        let run = Run::new(
-            slipway_kit::Ui::detect().quiet(true),
-            crate::cancel::Cancel::new(),
-            false,
-        );
+        let (_dir, state, store, run) = local_store();
         assert_eq!(store.load(&run).unwrap(), Ledger::empty("staging"));
         let mut l = Ledger::empty("staging");
         l.push(entry("1", "v1", Status::InProgress), 10);
@@ -601,14 +600,7 @@ mod tests {
 
     #[test]
     fn a_truncated_write_never_replaces_a_good_ledger() {
-        let dir = tempfile::tempdir().unwrap();
-        let state = dir.path().join("staging").display().to_string();
-        let store = Store::new(Arc::new(crate::shell::Local), &state, "staging");
-        let run = Run::new(
-            slipway_kit::Ui::detect().quiet(true),
-            crate::cancel::Cancel::new(),
-            false,
-        );
+        let (_dir, state, store, run) = local_store();
         let mut good = Ledger::empty("staging");
         good.push(entry("1", "v1", Status::Succeeded), 10);
         store.save(&run, &good, Mode::Change).unwrap();

@@ -147,13 +147,7 @@ impl Hosts {
     }
 
     fn vars(&self, host: &Host, slot: &str, version: &str) -> Vars {
-        Vars::new()
-            .with("version", version)
-            .with("slot", slot)
-            .with("port", host.slots.get(slot).copied().unwrap_or_default())
-            .with("environment", &self.env.name)
-            .with("host", &host.name)
-            .with("address", &host.address)
+        host.vars(&self.env.name, slot, version)
     }
 }
 
@@ -198,14 +192,6 @@ impl Platform for Hosts {
     }
 
     fn backend(&self, host: &str, slot: &str, version: &str) -> Backend {
-        let (h, _) = self.find(host);
-        Backend {
-            host: h.name.clone(),
-            slot: slot.to_owned(),
-            version: version.to_owned(),
-            address: h.address.clone(),
-            port: h.slots.get(slot).copied().unwrap_or_default(),
-            weight: 1,
-        }
+        Backend::of(&self.find(host).0, slot, version)
     }
 }

@@ -25,6 +25,20 @@ pub struct Backend {
     pub weight: u32,
 }
 
+impl Backend {
+    /// `version` in `slot` on `host`, at an even weight.
+    pub fn of(host: &crate::config::Host, slot: &str, version: &str) -> Self {
+        Self {
+            host: host.name.clone(),
+            slot: slot.to_owned(),
+            version: version.to_owned(),
+            address: host.address.clone(),
+            port: host.port(slot),
+            weight: 1,
+        }
+    }
+}
+
 /// Everything the router sends traffic to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Routing {

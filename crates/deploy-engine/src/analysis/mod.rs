@@ -403,6 +403,11 @@ pub fn analyse_with(
         + config
             .hold_timeout
             .map_or(window.saturating_mul(3), ConfigDuration::as_std);
+    let recorder = Recorder {
+        run,
+        config,
+        started,
+    };
     let mut tally = Tally::default();
     let mut last_failure: Option<(Measurement, String)> = None;
     let mut last_pass: Option<Measurement> = None;
@@ -411,10 +416,7 @@ pub fn analyse_with(
         let this = if holding {
             // The window is over without a passing measurement.
             if let Some((measurement, why)) = last_failure.take() {
-                return Err(finish(
-                    run,
-                    config,
-                    started,
+                return Err(recorder.fail(
                     tally,
                     measurement,
                     Verdict::Fail(why.clone()),
@@ -426,10 +428,7 @@ pub fn analyse_with(
             }
             let left = hold_until.saturating_duration_since(Instant::now());
             if config.no_data == NoData::Fail || left.is_zero() {
-                return Err(finish(
-                    run,
-                    config,
-                    started,
+                return Err(recorder.fail(
                     tally,
                     Measurement::default(),
                     Verdict::NoData("no measurement passed".into()),
@@ -458,15 +457,7 @@ pub fn analyse_with(
             Verdict::Pass => {
                 tally.passed += 1;
                 if holding || tally.taken >= count {
-                    let result = StepResult {
-                        provider: config.provider,
-                        measurement,
-                        verdict: Verdict::Pass,
-                        duration_ms: started.elapsed().as_millis() as u64,
-                        tally,
-                    };
-                    run.capture(&result.describe());
-                    return Ok(result);
+                    return Ok(recorder.record(tally, measurement, Verdict::Pass));
                 }
                 last_pass = Some(measurement);
             }
@@ -474,15 +465,7 @@ pub fn analyse_with(
                 tally.failed += 1;
                 if tally.failed > config.failure_limit {
                     let message = format!("{} failed analysis: {why}", subject.version);
-                    return Err(finish(
-                        run,
-                        config,
-                        started,
-                        tally,
-                        measurement,
-                        Verdict::Fail(why),
-                        message,
-                    ));
+                    return Err(recorder.fail(tally, measurement, Verdict::Fail(why), message));
                 }
                 last_failure = Some((measurement, why));
             }
@@ -495,10 +478,7 @@ pub fn analyse_with(
                             "{} analysis was inconclusive {} times, more than inconclusive_limit {}: {why}",
                             subject.version, tally.inconclusive, config.inconclusive_limit
                         );
-                        return Err(finish(
-                            run,
-                            config,
-                            started,
+                        return Err(recorder.fail(
                             tally,
                             measurement,
                             Verdict::Inconclusive(why),
@@ -511,38 +491,44 @@ pub fn analyse_with(
         if let Some(measurement) = last_pass.take_if(|_| tally.taken >= count) {
             // The window is over and a measurement passed; the last one did not, within
             // the limits.
-            let result = StepResult {
-                provider: config.provider,
-                measurement,
-                verdict: Verdict::Pass,
-                duration_ms: started.elapsed().as_millis() as u64,
-                tally,
-            };
-            run.capture(&result.describe());
-            return Ok(result);
+            return Ok(recorder.record(tally, measurement, Verdict::Pass));
         }
     }
 }
 
-/// Records the failed result on the step and returns the error to fail it with.
-fn finish(
-    run: &Run,
-    config: &AnalysisConfig,
+/// Where the result of one analysis window is recorded.
+struct Recorder<'a> {
+    run: &'a Run,
+    config: &'a AnalysisConfig,
     started: Instant,
-    tally: Tally,
-    measurement: Measurement,
-    verdict: Verdict,
-    message: String,
-) -> Error {
-    let result = StepResult {
-        provider: config.provider,
-        measurement,
-        verdict,
-        duration_ms: started.elapsed().as_millis() as u64,
-        tally,
-    };
-    run.capture(&result.describe());
-    Error::failed(message)
+}
+
+impl Recorder<'_> {
+    /// Records the window's result on the step (its measurement, verdict and tally) and
+    /// returns it.
+    fn record(&self, tally: Tally, measurement: Measurement, verdict: Verdict) -> StepResult {
+        let result = StepResult {
+            provider: self.config.provider,
+            measurement,
+            verdict,
+            duration_ms: self.started.elapsed().as_millis() as u64,
+            tally,
+        };
+        self.run.capture(&result.describe());
+        result
+    }
+
+    /// Records the failed result on the step and returns the error to fail it with.
+    fn fail(
+        &self,
+        tally: Tally,
+        measurement: Measurement,
+        verdict: Verdict,
+        message: String,
+    ) -> Error {
+        self.record(tally, measurement, verdict);
+        Error::failed(message)
+    }
 }
 
 /// Sleeps `window` in small slices, stopping on a signal or an interrupt.

@@ -177,6 +177,14 @@ impl Environment {
         &self.hosts[0]
     }
 
+    /// The host named `name`, else the primary.
+    pub fn host(&self, name: &str) -> &Host {
+        self.hosts
+            .iter()
+            .find(|h| h.name == name)
+            .unwrap_or(&self.hosts[0])
+    }
+
     /// Keys written for another strategy than `kind` (an override by `--strategy`), one
     /// warning line each; empty when every key is used.
     pub fn unused_by(&self, kind: StrategyKind) -> Vec<String> {

@@ -103,6 +103,25 @@ pub struct SshTarget {
     pub port: Option<u16>,
 }
 
+impl Host {
+    /// The port of `slot` on this host (0 when it has no such slot).
+    pub fn port(&self, slot: &str) -> u16 {
+        self.slots.get(slot).copied().unwrap_or_default()
+    }
+
+    /// The placeholders of a command run for `version` in `slot` on this host, in
+    /// environment `environment`.
+    pub fn vars(&self, environment: &str, slot: &str, version: &str) -> template::Vars {
+        template::Vars::new()
+            .with("version", version)
+            .with("slot", slot)
+            .with("port", self.port(slot))
+            .with("environment", environment)
+            .with("host", &self.name)
+            .with("address", &self.address)
+    }
+}
+
 impl SshTarget {
     /// Parses `[user@]host[:port]` (IPv6 as `[addr]:port`).
     pub fn parse(text: &str) -> Result<Self, String> {

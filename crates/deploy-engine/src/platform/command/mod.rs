@@ -66,19 +66,7 @@ impl CommandPlatform {
     }
 
     fn vars(&self, host: &str, slot: &str, version: &str) -> Vars {
-        let h = self
-            .env
-            .hosts
-            .iter()
-            .find(|h| h.name == host)
-            .unwrap_or(&self.env.hosts[0]);
-        Vars::new()
-            .with("version", version)
-            .with("slot", slot)
-            .with("port", h.slots.get(slot).copied().unwrap_or_default())
-            .with("environment", &self.env.name)
-            .with("host", &h.name)
-            .with("address", &h.address)
+        self.env.host(host).vars(&self.env.name, slot, version)
     }
 
     fn phase(&self, run: &Run, what: &str, script: &str, mode: Mode) -> Result<()> {
@@ -161,20 +149,7 @@ impl crate::platform::Platform for CommandPlatform {
     }
 
     fn backend(&self, host: &str, slot: &str, version: &str) -> Backend {
-        let h = self
-            .env
-            .hosts
-            .iter()
-            .find(|h| h.name == host)
-            .unwrap_or(&self.env.hosts[0]);
-        Backend {
-            host: h.name.clone(),
-            slot: slot.to_owned(),
-            version: version.to_owned(),
-            address: h.address.clone(),
-            port: h.slots.get(slot).copied().unwrap_or_default(),
-            weight: 1,
-        }
+        Backend::of(self.env.host(host), slot, version)
     }
 }
 
