@@ -253,10 +253,7 @@ pub fn take_lock(
         Err(e @ LockError::Unexpected { .. }) => Err((
             Exit::Unsafe,
             e.to_string(),
-            Some(
-                "no run leaves the lock path like this: if no deploy or rollback is running, remove it by hand and run again"
-                    .to_owned(),
-            ),
+            Some(crate::lock::UNEXPECTED_HELP.to_owned()),
         )),
         Err(LockError::Run(Error::Cancelled)) => Err((
             Exit::No,

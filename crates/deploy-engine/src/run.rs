@@ -22,7 +22,9 @@ pub enum Error {
     /// SIGINT or SIGTERM arrived.
     #[error("cancelled by a signal")]
     Cancelled,
-    /// Bad input found while running (exit 2, nothing changed).
+    /// A failure with its own exit code and help line: bad input found while running (exit
+    /// 2, nothing changed), or a state a person must look at (exit 3, e.g. a file at the
+    /// lock path).
     #[error("{0}")]
     BadInput(slipway_kit::Failure),
 }
@@ -31,6 +33,15 @@ impl Error {
     /// A failure with this message.
     pub fn failed(message: impl Into<String>) -> Self {
         Self::Failed(message.into())
+    }
+
+    /// The failure a command reports for this error: its own exit code and help when it
+    /// carries them, else "the answer is no" (exit 1).
+    pub fn into_failure(self) -> slipway_kit::Failure {
+        match self {
+            Self::BadInput(f) => f,
+            other => slipway_kit::Failure::no(other.to_string()),
+        }
     }
 }
 

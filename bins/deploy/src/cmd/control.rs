@@ -32,7 +32,7 @@ pub(crate) fn control(
     let env = super::environment(cli, config, section)?;
     let parts = Parts::new(&env)?;
     let run = Run::new(ui.clone(), Cancel::new(), false);
-    let fail = |e: slipway_deploy_engine::run::Error| Failure::no(e.to_string());
+    let fail = slipway_deploy_engine::run::Error::into_failure;
     let holder = parts.lock.holder(&run).map_err(fail)?;
     let Some(holder) = holder.filter(|h| h.operation == "deploy") else {
         return Err(Failure::no(format!(

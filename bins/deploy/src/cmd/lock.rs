@@ -26,7 +26,8 @@ pub(crate) enum Action {
     /// lock left by a run that died. Releasing a live run's lock lets another run start
     /// beside it: the output warns when the holder looks alive.
     Release,
-    /// Show who holds the lock (exit 0 either way).
+    /// Show who holds the lock (exit 0 either way; 3 when the lock path is in a state no
+    /// run leaves, such as a file).
     Status,
 }
 
@@ -40,7 +41,7 @@ pub(crate) fn lock(
     let env = super::environment(cli, config, section)?;
     let parts = Parts::new(&env)?;
     let run = Run::new(ui.clone(), Cancel::new(), false);
-    let fail = |e: slipway_deploy_engine::run::Error| Failure::no(e.to_string());
+    let fail = slipway_deploy_engine::run::Error::into_failure;
     match action {
         Action::Acquire { message } => {
             let holder = Holder::this_process(&deploy::run_id(), "manual", None, Some(message));

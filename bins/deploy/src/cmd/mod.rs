@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use slipway_config::{ConfigFile, Duration};
+use slipway_deploy_engine::deploy::Parts;
 use slipway_deploy_engine::{DeploySection, Environment};
 use slipway_kit::{Exit, Failure, OutputArgs, Ui};
 
@@ -132,4 +133,30 @@ pub(crate) fn environment(
         ))
     })?;
     section.environment(name, &config.display_name())
+}
+
+/// The environments named by `--environment`, else every environment of the file, each
+/// checked with its parts as the caller reaches it; none at all is bad input.
+pub(crate) fn environments<'a>(
+    cli: &Cli,
+    config: &'a ConfigFile,
+    section: &'a DeploySection,
+) -> anyhow::Result<impl Iterator<Item = anyhow::Result<(Environment, Parts)>> + 'a> {
+    let names: Vec<String> = match &cli.environment {
+        Some(n) => vec![n.clone()],
+        None => section.environments.keys().cloned().collect(),
+    };
+    if names.is_empty() {
+        return Err(Failure::bad_input(format!(
+            "no [deploy.environments] in {}",
+            config.display_name()
+        ))
+        .help("see docs/deploy.md")
+        .into());
+    }
+    Ok(names.into_iter().map(move |name| {
+        let env = section.environment(&name, &config.display_name())?;
+        let parts = Parts::new(&env)?;
+        Ok((env, parts))
+    }))
 }

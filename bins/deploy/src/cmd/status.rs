@@ -4,7 +4,6 @@
 use serde_json::json;
 use slipway_config::ConfigFile;
 use slipway_deploy_engine::cancel::Cancel;
-use slipway_deploy_engine::deploy::Parts;
 use slipway_deploy_engine::{DeploySection, Run};
 use slipway_kit::{Exit, Failure, Ui};
 
@@ -16,23 +15,10 @@ pub(crate) fn status(
     config: &ConfigFile,
     section: &DeploySection,
 ) -> anyhow::Result<Exit> {
-    let names: Vec<String> = match &cli.environment {
-        Some(n) => vec![n.clone()],
-        None => section.environments.keys().cloned().collect(),
-    };
-    if names.is_empty() {
-        return Err(Failure::bad_input(format!(
-            "no [deploy.environments] in {}",
-            config.display_name()
-        ))
-        .help("see docs/deploy.md")
-        .into());
-    }
     let run = Run::new(ui.clone(), Cancel::new(), true);
     let mut docs = Vec::new();
-    for name in &names {
-        let env = section.environment(name, &config.display_name())?;
-        let parts = Parts::new(&env)?;
+    for selected in super::environments(cli, config, section)? {
+        let (env, parts) = selected?;
         let ledger = parts
             .ledger
             .load(&run)
@@ -40,7 +26,7 @@ pub(crate) fn status(
         let holder = parts
             .lock
             .holder(&run)
-            .map_err(|e| Failure::no(e.to_string()))?;
+            .map_err(slipway_deploy_engine::run::Error::into_failure)?;
         let last = ledger.history.first();
         docs.push(json!({
             "environment": env.name,

@@ -179,3 +179,33 @@ fn a_file_at_the_lock_path_is_exit_3_naming_the_path_instead_of_spinning() {
     assert_ne!(status.status.code(), Some(0), "status reports it too");
     assert!(stderr(&status).contains("is a file"), "{}", stderr(&status));
 }
+
+#[test]
+fn lock_status_release_and_status_on_a_file_at_the_lock_path_exit_3_naming_host_and_path() {
+    // Before the fix `deploy lock status` (and `lock release`, `deploy status`) reported a
+    // file at the lock path as an ordinary failure, exit 1, without the help deploy gives.
+    let site = Site::local();
+    std::fs::create_dir_all(site.path().join("state")).unwrap();
+    std::fs::write(site.path().join("state/lock"), "left by a script").unwrap();
+    let path = site.path().join("state/lock").display().to_string();
+    for args in [
+        &["lock", "status"][..],
+        &["lock", "status", "--json"],
+        &["lock", "release"],
+        &["status"],
+    ] {
+        let out = deploy(&site).args(args).output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {err}");
+        assert!(
+            err.contains(&format!("the lock {path} on local is a file")),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("remove it by hand"), "{args:?}: {err}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(site.path().join("state/lock")).unwrap(),
+        "left by a script",
+        "the file is left for a person to look at"
+    );
+}

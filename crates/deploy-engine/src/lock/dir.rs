@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::holder::epoch;
-use super::{Found, Holder, LockError, LockStore, TIMEOUT};
+use super::{Found, Holder, LockError, LockStore, TIMEOUT, UNEXPECTED_HELP};
 use crate::run::{Error, Mode, Result, Run};
 use crate::shell::{Target, quote};
 
@@ -64,7 +64,7 @@ impl LockStore for DirLock {
     }
 
     /// The holder, if the lock is held. An unexpected state of the lock path (a file, a
-    /// link) is an error naming the path.
+    /// link) is an unsafe state (exit 3) naming the host and path.
     fn holder(&self, run: &Run) -> Result<Option<Holder>> {
         let script = format!(
             "d={}; {}; if [ -d \"$d\" ]; then {}; fi",
@@ -83,13 +83,16 @@ impl LockStore for DirLock {
         }
         match Self::parse(&out.stdout) {
             Some(Found::Held(h)) => Ok(Some(h)),
-            Some(Found::Unexpected(why)) => Err(Error::failed(
-                LockError::Unexpected {
-                    host: self.location(),
-                    path: self.dir.clone(),
-                    why,
-                }
-                .to_string(),
+            Some(Found::Unexpected(why)) => Err(Error::BadInput(
+                slipway_kit::Failure::unsafe_state(
+                    LockError::Unexpected {
+                        host: self.location(),
+                        path: self.dir.clone(),
+                        why,
+                    }
+                    .to_string(),
+                )
+                .help(UNEXPECTED_HELP),
             )),
             Some(Found::Acquired) | None => Ok(None),
         }

@@ -41,6 +41,10 @@ const POLL: Duration = Duration::from_millis(500);
 /// losing it in between) before giving up.
 const MAX_BREAKS: u32 = 3;
 
+/// What to do about a lock path in a state no run leaves (the help line of
+/// [`LockError::Unexpected`]).
+pub const UNEXPECTED_HELP: &str = "no run leaves the lock path like this: if no deploy or rollback is running, remove it by hand and run again";
+
 /// Why the lock could not be taken.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {

@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use slipway_config::ConfigFile;
 use slipway_deploy_engine::cancel::Cancel;
-use slipway_deploy_engine::deploy::Parts;
 use slipway_deploy_engine::deployments::Mirror;
 use slipway_deploy_engine::metrics::{self, Document, History, Window, lead_time};
 use slipway_deploy_engine::{DeploySection, Run};
@@ -51,23 +50,10 @@ pub(crate) fn metrics(
     let window = Window::parse(Some(&args.since), args.until.as_deref(), now).map_err(|e| {
         Failure::bad_input(e).help("e.g. --since 30d, or --since 2026-01-01 --until 2026-03-31")
     })?;
-    let names: Vec<String> = match &cli.environment {
-        Some(n) => vec![n.clone()],
-        None => section.environments.keys().cloned().collect(),
-    };
-    if names.is_empty() {
-        return Err(Failure::bad_input(format!(
-            "no [deploy.environments] in {}",
-            config.display_name()
-        ))
-        .help("see docs/deploy.md")
-        .into());
-    }
     let run = Run::new(ui.clone(), Cancel::new(), true);
     let mut environments = Vec::new();
-    for name in &names {
-        let env = section.environment(name, &config.display_name())?;
-        let parts = Parts::new(&env)?;
+    for selected in super::environments(cli, config, section)? {
+        let (env, parts) = selected?;
         let mut entries = parts
             .ledger
             .load_all(&run)
