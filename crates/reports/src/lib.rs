@@ -185,6 +185,13 @@ pub fn parse_path(
         return Err(ParseError::whole(path, "is a directory, not a report"));
     }
     if meta.len() == 0 {
+        // TruffleHog writes nothing at all when it finds no secret: for a file declared
+        // or named as its output, empty is that clean run. Every other tool writes a
+        // document even when it finds nothing, so there an empty file is a step that
+        // never wrote its report.
+        if kind.or_else(|| detect_json::by_tool_name(path)) == Some(Kind::Trufflehog) {
+            return Ok((Kind::Trufflehog, Report::Secrets(FindingsReport::default())));
+        }
         return Err(ParseError::whole(path, "file is empty"));
     }
     let mut reader = BufReader::with_capacity(BUFFER, file);

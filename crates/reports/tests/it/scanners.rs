@@ -148,3 +148,34 @@ fn safety_3_scan_json_reads_each_known_vulnerability_with_its_cvss_severity() {
     assert_eq!(first.location, "test_requirements.txt");
     assert_eq!(first.package.as_deref(), Some("django@1.8.0"));
 }
+
+#[test]
+fn trufflehog_writing_nothing_is_a_clean_secrets_scan_only_where_declared_or_named() {
+    // Regression: a clean TruffleHog v3 run writes nothing at all, and that empty file
+    // was refused ("file is empty"), so a pipeline with no leaked secret could not pass.
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str| {
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, "").unwrap();
+        p
+    };
+    for (path, declared) in [
+        (write("trufflehog.json"), None),
+        (write("reports/trufflehog/git.jsonl"), None),
+        (write("reports/secrets.json"), Some(Kind::Trufflehog)),
+    ] {
+        match parse_path(&path, declared, &Options::default()) {
+            Ok((Kind::Trufflehog, Report::Secrets(s))) => {
+                assert_eq!(s.counts.values().sum::<u64>(), 0, "{}", path.display());
+            }
+            other => panic!("{}: {other:?}", path.display()),
+        }
+    }
+    // Undeclared and unnamed, or another tool's (Gitleaks writes `[]` when clean), an
+    // empty file is a report that was never written.
+    for path in [write("reports/scan.json"), write("gitleaks.json")] {
+        let e = parse_path(&path, None, &Options::default()).unwrap_err();
+        assert!(e.message.contains("file is empty"), "{e}");
+    }
+}
