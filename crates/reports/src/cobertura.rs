@@ -9,9 +9,9 @@ use std::path::Path;
 use crate::Options;
 use crate::error::ParseError;
 use crate::model::{Counter, CoverageReport, FileCoverage};
-use quick_xml::events::BytesStart;
 
-use crate::xml::{RawAttrs, Step, Xml, attr, attr_num, expect_root, num, uint};
+use crate::xml::{RawAttrs, attr, attr_num, expect_root, num, uint};
+use crate::xml_reader::{Doc, Step, Tag, Xml};
 
 /// Parses a Cobertura report from `input`; `path` names it in errors.
 pub fn parse(
@@ -19,28 +19,25 @@ pub fn parse(
     path: &Path,
     options: &Options,
 ) -> Result<CoverageReport, ParseError> {
-    let mut xml = Xml::compact(input, path)?;
-    let mut buf = Vec::with_capacity(4096);
+    let xml = Xml::compact(input, path)?;
     let mut st = State {
         options: Some(options),
         ..State::default()
     };
-    loop {
-        buf.clear();
-        let at = xml.offset();
-        match xml.next(&mut buf)? {
-            Step::Start(e) => st.start(&xml, &e, at, xml.depth() == 1)?,
+    xml.read(|step, doc| {
+        match step {
+            Step::Start(e) => st.start(doc, &e, doc.depth() == 1)?,
             Step::Empty(e) => {
-                st.start(&xml, &e, at, xml.depth() == 0)?;
-                st.end(e.local_name().as_ref());
+                st.start(doc, &e, doc.depth() == 0)?;
+                st.end(e.local_name());
             }
-            Step::End(end) => st.end(end.local_name().as_ref()),
-            Step::Eof => break,
-            Step::Text(t) if st.in_source => st.source.push_str(&String::from_utf8_lossy(&t)),
+            Step::End(name) => st.end(name),
+            Step::Text(t) if st.in_source => st.source.push_str(&String::from_utf8_lossy(t)),
             Step::Chars(t) if st.in_source => st.source.push_str(&t),
-            Step::Text(_) | Step::Chars(_) | Step::Skip => {}
+            Step::Text(_) | Step::Chars(_) => {}
         }
-    }
+        Ok(())
+    })?;
     let mut report = rooted(std::mem::take(&mut st.report), &st.sources);
     if report.lines.total == 0 && st.summary_lines.total > 0 {
         report.lines = st.summary_lines;
@@ -91,15 +88,8 @@ fn rooted(report: CoverageReport, sources: &[String]) -> CoverageReport {
 }
 
 impl State<'_> {
-    fn start<R: BufRead>(
-        &mut self,
-        xml: &Xml<'_, R>,
-        e: &BytesStart<'_>,
-        at: u64,
-        root: bool,
-    ) -> Result<(), ParseError> {
-        let name = e.local_name();
-        match name.as_ref() {
+    fn start(&mut self, doc: &Doc<'_>, e: &Tag<'_>, root: bool) -> Result<(), ParseError> {
+        match e.local_name() {
             b"coverage" if root => {
                 self.summary_lines = Counter {
                     covered: attr_num(e, b"lines-covered").unwrap_or(0),
@@ -111,10 +101,16 @@ impl State<'_> {
                 };
             }
             other if root => {
-                expect_root(xml.path(), at, other, &["coverage"], "Cobertura coverage")?;
+                expect_root(
+                    doc.path(),
+                    doc.at(),
+                    other,
+                    &["coverage"],
+                    "Cobertura coverage",
+                )?;
             }
             b"class" => {
-                xml.check_attrs(e)?;
+                doc.check_attrs(e)?;
                 let file = attr(e, b"filename").unwrap_or_default();
                 let keep = self.options.is_some_and(|o| o.keeps_lines(&file));
                 self.class = Some((file, FileCoverage::default(), keep));

@@ -9,7 +9,8 @@ use std::path::Path;
 use crate::Options;
 use crate::error::ParseError;
 use crate::model::{Counter, CoverageReport, FileCoverage};
-use crate::xml::{Step, Xml, attr, attr_num, expect_root};
+use crate::xml::{attr, attr_num, expect_root};
+use crate::xml_reader::{Step, Xml};
 
 /// Parses a JaCoCo report from `input`; `path` names it in errors.
 pub fn parse(
@@ -17,25 +18,20 @@ pub fn parse(
     path: &Path,
     options: &Options,
 ) -> Result<CoverageReport, ParseError> {
-    let mut xml = Xml::compact(input, path)?;
-    let mut buf = Vec::with_capacity(4096);
+    let xml = Xml::compact(input, path)?;
     let mut report = CoverageReport::default();
     let mut stack: Vec<Vec<u8>> = Vec::new();
     let mut package = String::new();
     let mut file: Option<(String, FileCoverage, bool, bool)> = None;
     let mut top_lines = Counter::default();
     let mut top_branches = Counter::default();
-    loop {
-        buf.clear();
-        let at = xml.offset();
-        let step = xml.next(&mut buf)?;
+    xml.read(|step, doc| {
         let empty = matches!(step, Step::Empty(_));
         match step {
             Step::Start(e) | Step::Empty(e) => {
-                let local = e.local_name();
-                let name = local.as_ref();
+                let name = e.local_name();
                 if stack.is_empty() {
-                    expect_root(path, at, name, &["report"], "JaCoCo coverage")?;
+                    expect_root(path, doc.at(), name, &["report"], "JaCoCo coverage")?;
                 }
                 let parent = stack.last().map(Vec::as_slice);
                 match name {
@@ -115,7 +111,7 @@ pub fn parse(
             }
             Step::End(end) => {
                 stack.pop();
-                match end.local_name().as_ref() {
+                match end {
                     b"sourcefile" => {
                         if let Some((p, mut fc, _, _)) = file.take() {
                             options.finish(&mut fc);
@@ -126,10 +122,10 @@ pub fn parse(
                     _ => {}
                 }
             }
-            Step::Text(_) | Step::Chars(_) | Step::Skip => {}
-            Step::Eof => break,
+            Step::Text(_) | Step::Chars(_) => {}
         }
-    }
+        Ok(())
+    })?;
     // The counters directly under <report> are JaCoCo's own totals: authoritative even
     // when source files lack counters (aggregate reports list empty <sourcefile/>s).
     if top_lines.total > 0 {

@@ -11,13 +11,10 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use quick_xml::events::BytesStart;
-
 use crate::error::ParseError;
 use crate::model::{FailureKind, KEEP_DETAILS, KEEP_TEXT, TestFailure, TestReport, clip};
-use crate::xml::{
-    RawAttrs, Step, Xml, attr, attr_f64, attr_num, decode_into, decode_value, expect_root, num,
-};
+use crate::xml::{RawAttrs, attr, attr_f64, attr_num, decode_into, decode_value, expect_root, num};
+use crate::xml_reader::{Step, Tag, Xml};
 
 /// Root elements this parser understands.
 pub const ROOTS: &[&str] = &[
@@ -72,8 +69,7 @@ struct Suite {
 
 /// Parses a test report from `input`; `path` names it in errors.
 pub fn parse(input: impl BufRead, path: &Path) -> Result<TestReport, ParseError> {
-    let mut xml = Xml::new(input, path)?;
-    let mut buf = Vec::with_capacity(4096);
+    let xml = Xml::new(input, path)?;
     let mut report = TestReport::default();
     let mut dialect = Dialect::Junit;
     let mut suites: Vec<Suite> = Vec::new();
@@ -82,16 +78,12 @@ pub fn parse(input: impl BufRead, path: &Path) -> Result<TestReport, ParseError>
     // Counts from suites that have `tests=` but no cases; used only when the whole
     // document has no cases at all (a summary-only report).
     let mut summary = TestReport::default();
-    loop {
-        buf.clear();
-        let at = xml.offset();
-        let step = xml.next(&mut buf)?;
+    xml.read(|step, doc| {
         match step {
             Step::Start(e) => {
                 let name = e.local_name();
-                let name = name.as_ref();
-                if xml.depth() == 1 {
-                    expect_root(path, at, name, ROOTS, "JUnit/NUnit/xUnit/TRX test")?;
+                if doc.depth() == 1 {
+                    expect_root(path, doc.at(), name, ROOTS, "JUnit/NUnit/xUnit/TRX test")?;
                     dialect = match name {
                         b"test-run" | b"test-results" | b"test-suite" => Dialect::Nunit,
                         b"assemblies" | b"assembly" => Dialect::Xunit,
@@ -120,7 +112,7 @@ pub fn parse(input: impl BufRead, path: &Path) -> Result<TestReport, ParseError>
                     | (Dialect::Nunit, b"test-case")
                     | (Dialect::Xunit, b"test")
                     | (Dialect::Trx, b"UnitTestResult") => {
-                        xml.check_attrs(&e)?;
+                        doc.check_attrs(&e)?;
                         let c = start_case(dialect, &e, std::mem::take(&mut spare));
                         if let Some(t) = c
                             .time
@@ -141,7 +133,7 @@ pub fn parse(input: impl BufRead, path: &Path) -> Result<TestReport, ParseError>
             Step::Text(t) => {
                 if let Some(c) = case.as_mut() {
                     if c.capture && c.details.len() < KEEP_TEXT {
-                        c.details.push_str(&xml.text(&t)?);
+                        c.details.push_str(&doc.text(t)?);
                     }
                 }
             }
@@ -152,7 +144,7 @@ pub fn parse(input: impl BufRead, path: &Path) -> Result<TestReport, ParseError>
                     }
                 }
             }
-            Step::End(end) => match (dialect, end.local_name().as_ref()) {
+            Step::End(end) => match (dialect, end) {
                 (Dialect::Junit, b"testsuite")
                 | (Dialect::Nunit, b"test-suite")
                 | (Dialect::Xunit, b"collection")
@@ -199,11 +191,11 @@ pub fn parse(input: impl BufRead, path: &Path) -> Result<TestReport, ParseError>
                 }
                 _ => {}
             },
-            Step::Eof => break,
             // Only compact readers report empty elements; this one expands them.
-            Step::Skip | Step::Empty(_) => {}
+            Step::Empty(_) => {}
         }
-    }
+        Ok(())
+    })?;
     if report.total == 0 && summary.total > 0 {
         summary.suites = report.suites;
         summary.duration_secs = report.duration_secs;
@@ -213,7 +205,7 @@ pub fn parse(input: impl BufRead, path: &Path) -> Result<TestReport, ParseError>
 }
 
 /// Fills `c` (cleared, its buffers reused) from a case's start tag.
-fn start_case(dialect: Dialect, e: &BytesStart<'_>, mut c: Case) -> Case {
+fn start_case(dialect: Dialect, e: &Tag<'_>, mut c: Case) -> Case {
     c.classname.clear();
     c.name.clear();
     c.message.clear();
@@ -317,7 +309,7 @@ fn start_case(dialect: Dialect, e: &BytesStart<'_>, mut c: Case) -> Case {
     c
 }
 
-fn child_start(dialect: Dialect, c: &mut Case, name: &[u8], e: &BytesStart<'_>) {
+fn child_start(dialect: Dialect, c: &mut Case, name: &[u8], e: &Tag<'_>) {
     let bump = |c: &mut Case, o: Outcome| {
         c.outcome = Some(c.outcome.map_or(o, |old| old.max(o)));
     };
@@ -345,7 +337,7 @@ fn child_start(dialect: Dialect, c: &mut Case, name: &[u8], e: &BytesStart<'_>) 
     }
 }
 
-fn start_capture(c: &mut Case, e: &BytesStart<'_>) {
+fn start_capture(c: &mut Case, e: &Tag<'_>) {
     if c.message.is_empty() {
         c.message = clip(
             &attr(e, b"message").unwrap_or_else(|| attr(e, b"type").unwrap_or_default()),

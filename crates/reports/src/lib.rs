@@ -53,6 +53,7 @@ pub mod snyk;
 pub mod trivy;
 pub mod trufflehog;
 mod xml;
+mod xml_reader;
 pub mod yarn_audit;
 
 use std::io::BufReader;
