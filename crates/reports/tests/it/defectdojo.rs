@@ -201,3 +201,74 @@ fn every_difference_from_defectdojo_is_named_with_its_reason_in_the_docs() {
         differing.len()
     );
 }
+
+#[test]
+fn every_defectdojo_scan_is_detected_by_its_structure_under_a_neutral_name() {
+    // The corpus folders name their tool, and detection's last resort reads tool names
+    // in paths: copied to `report.<ext>`, each file must still be told by its structure.
+    fn tool(folder: &str) -> &str {
+        match folder {
+            "anchore_grype" => "grype",
+            "cargo_audit" => "cargo-audit",
+            "kubelinter" => "kube-linter",
+            "npm_audit" | "npm_audit_7_plus" | "pnpm_audit" => "npm-audit",
+            "osv_scanner" => "osv-scanner",
+            "pip_audit" => "pip-audit",
+            "yarn_audit" => "yarn-audit",
+            other => other,
+        }
+    }
+    // Files whose structure cannot or should not give their folder's tool.
+    let other: &[(&str, &str)] = &[
+        (
+            "gitleaks/no_findings.json",
+            "refused: `null` has no structure; named gitleaks it is",
+        ),
+        (
+            "trivy/legacy_no_vuln.json",
+            "refused: `null` has no structure; named trivy it is",
+        ),
+        (
+            "pip_audit/empty.json",
+            "refused: `[]` has no structure; named pip-audit it is",
+        ),
+        ("osv_scanner/no_findings.json", "refused: an empty file"),
+        ("kubelinter/clean.yaml", "refused: a Kubernetes manifest"),
+        ("kubelinter/many.yaml", "refused: a Kubernetes manifest"),
+        ("kubelinter/single.yaml", "refused: a Kubernetes manifest"),
+        (
+            "snyk/snykcode_issue_9270.json",
+            "sarif: Snyk Code writes SARIF",
+        ),
+        (
+            "yarn_audit/issue_6495.json",
+            "npm-audit: npm 6 audit JSON, which DefectDojo's yarn parser also reads",
+        ),
+        (
+            "yarn_audit/issue_6495_multi_cwe_fabricated.json",
+            "npm-audit: npm 6 audit JSON, which DefectDojo's yarn parser also reads",
+        ),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wrong = Vec::new();
+    for row in rows() {
+        let src = vendored().join("scans").join(&row.file);
+        let ext = src
+            .extension()
+            .map_or_else(String::new, |e| e.to_string_lossy().into_owned());
+        let neutral = tmp.path().join(format!("report.{ext}"));
+        let bytes = std::fs::read(&src).unwrap();
+        let got = match slipway_reports::detect(&bytes, &neutral) {
+            Ok(kind) => kind.name().to_owned(),
+            Err(_) => "refused".to_owned(),
+        };
+        let want = other.iter().find(|(f, _)| *f == row.file).map_or_else(
+            || tool(row.file.split('/').next().unwrap()).to_owned(),
+            |(_, why)| why.split(':').next().unwrap().to_owned(),
+        );
+        if got != want {
+            wrong.push(format!("{}: detected {got}, want {want}", row.file));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
