@@ -242,18 +242,21 @@ fn classify(url: &str, err: &reqwest::Error) -> HttpError {
     }
 }
 
-/// A plain-words reason when `why` (a cause chain) is a certificate problem.
+/// A plain-words reason when `why` (a cause chain) is a certificate problem. rustls names
+/// some causes by their variant (`UnknownIssuer`) and others in words (`certificate not
+/// valid for name "127.0.0.1"`, `certificate expired: …`), so both forms are matched.
 fn tls_reason(why: &str) -> Option<String> {
-    if why.contains("UnknownIssuer") {
+    let said = |forms: &[&str]| forms.iter().any(|f| why.contains(f));
+    if said(&["UnknownIssuer", "unknown issuer"]) {
         Some(format!(
             "the server's certificate is signed by an unknown certificate authority ({why}); \
              trust a private CA with `ca_file`"
         ))
-    } else if why.contains("NotValidForName") {
+    } else if said(&["NotValidForName", "not valid for name"]) {
         Some(format!(
             "the server's certificate is not valid for this host name ({why})"
         ))
-    } else if why.contains("Expired") {
+    } else if said(&["Expired", "certificate expired"]) {
         Some(format!("the server's certificate has expired ({why})"))
     } else if why.contains("invalid peer certificate") || why.contains("InvalidCertificate") {
         Some(format!("the server's certificate was refused ({why})"))

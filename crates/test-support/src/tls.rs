@@ -34,6 +34,13 @@ pub struct Certificates {
 impl Certificates {
     /// Makes the CA and the server certificate in `dir`; `label` goes into the CA's name.
     pub fn make(dir: &Path, label: u32) -> Self {
+        Self::make_for(dir, label, "IP:127.0.0.1,DNS:localhost", 2)
+    }
+
+    /// Like [`Certificates::make`], with the server certificate for `names` (a
+    /// `subjectAltName` value, e.g. `DNS:elsewhere.example`) and valid `days` from now: a
+    /// negative number makes one that has already expired.
+    pub fn make_for(dir: &Path, label: u32, names: &str, days: i32) -> Self {
         let openssl = program::require("openssl");
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"];
         run_checked(
@@ -62,17 +69,21 @@ impl Certificates {
         );
         std::fs::write(
             dir.join("server.ext"),
-            "subjectAltName=IP:127.0.0.1,DNS:localhost\n\
-             basicConstraints=critical,CA:FALSE\n\
-             keyUsage=critical,digitalSignature\n\
-             extendedKeyUsage=serverAuth\n",
+            format!(
+                "subjectAltName={names}\n\
+                 basicConstraints=critical,CA:FALSE\n\
+                 keyUsage=critical,digitalSignature\n\
+                 extendedKeyUsage=serverAuth\n"
+            ),
         )
         .expect("write the certificate extensions");
         run_checked(
             "openssl: sign the server certificate",
             Command::new(&openssl)
                 .current_dir(dir)
-                .args(["x509", "-req", "-days", "2", "-in", "server.csr"])
+                .args(["x509", "-req", "-in", "server.csr"])
+                .arg("-days")
+                .arg(days.to_string())
                 .args(["-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial"])
                 .args(["-extfile", "server.ext", "-out", "server.pem"]),
         );

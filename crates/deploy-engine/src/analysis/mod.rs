@@ -156,6 +156,10 @@ pub struct Measurement {
     /// Why the measurement could not be taken (a query failed): inconclusive.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Why requests failed, the most frequent reason with its count (probe): a TLS
+    /// problem named in words, a refused connection, a 5xx answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
 }
 
 /// What a measurement means for the step.
@@ -194,8 +198,13 @@ impl Measurement {
             return Verdict::NoData("no p95 latency".into());
         };
         if rate > config.max_error_rate {
+            let cause = self
+                .cause
+                .as_ref()
+                .map(|c| format!("; most failures: {c}"))
+                .unwrap_or_default();
             return Verdict::Fail(format!(
-                "error rate {:.2}% over {samples} requests is above {:.2}%",
+                "error rate {:.2}% over {samples} requests is above {:.2}%{cause}",
                 rate * 100.0,
                 config.max_error_rate * 100.0
             ));
@@ -612,7 +621,7 @@ mod tests {
             error_rate: Some(rate),
             p95_ms: Some(p95),
             samples: Some(samples),
-            error: None,
+            ..Measurement::default()
         }
     }
 

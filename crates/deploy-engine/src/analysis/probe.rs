@@ -1,7 +1,9 @@
 //! The `probe` provider: synthetic `GET` requests straight to the canary slot (its own
 //! address and port, never through the router), one after another, round robin over the
 //! canary's hosts. A 5xx answer or a failed connection is an error; the p95 is taken over
-//! every request's latency (nearest rank).
+//! every request's latency (nearest rank). The most frequent reason requests failed is
+//! kept with the measurement, so a failed analysis names it (a certificate nobody trusts,
+//! for another host name or expired; a refused connection; a 5xx answer).
 //!
 //! ```toml
 //! [deploy.environments.production.analysis.probe]
@@ -10,6 +12,7 @@
 //! timeout = "2s"                     # per request (default)
 //! ```
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
@@ -121,6 +124,7 @@ impl Provide for Probe {
         let timeout = self.config.timeout.as_std();
         let mut latencies = Vec::new();
         let mut errors = 0_u64;
+        let mut causes: BTreeMap<String, u64> = BTreeMap::new();
         let mut last_check = Instant::now();
         let mut i = 0;
         while Instant::now() < end {
@@ -134,13 +138,15 @@ impl Provide for Probe {
             let url = &urls[i % urls.len()];
             i += 1;
             let started = Instant::now();
-            let ok = matches!(
-                http::get(url, timeout, self.config.ca_file.as_deref()),
-                Ok(r) if r.status < 500
-            );
+            let failure = match http::get(url, timeout, self.config.ca_file.as_deref()) {
+                Ok(r) if r.status < 500 => None,
+                Ok(r) => Some(format!("{url} answered {}", r.status)),
+                Err(e) => Some(e.to_string()),
+            };
             latencies.push(started.elapsed().as_secs_f64() * 1000.0);
-            if !ok {
+            if let Some(why) = failure {
                 errors += 1;
+                *causes.entry(why).or_default() += 1;
             }
             let pause = self.config.interval.as_std();
             if !pause.is_zero() {
@@ -154,13 +160,124 @@ impl Provide for Probe {
             p95_ms: percentile(&mut latencies, 95.0),
             samples: Some(samples),
             error: None,
+            cause: most_frequent(&causes, errors),
         })
     }
 }
 
+/// The most frequent of `causes` with its share of the `errors`: `TLS to URL: … (20 of 20
+/// failed requests)`.
+fn most_frequent(causes: &BTreeMap<String, u64>, errors: u64) -> Option<String> {
+    causes
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map(|(why, n)| format!("{why} ({n} of {errors} failed requests)"))
+}
+
 #[cfg(test)]
 mod tests {
+    use slipway_test_support::nginx::{Nginx, NginxConfig};
+    use slipway_test_support::ports::free_port;
+    use slipway_test_support::tls::Certificates;
+
     use super::*;
+    use crate::analysis::Verdict;
+    use crate::router::Backend;
+
+    /// Probes `https://127.0.0.1:port/` for `window`, trusting `ca_file`: the config and
+    /// the measurement.
+    fn probe_tls(
+        port: u16,
+        ca_file: Option<&std::path::Path>,
+        window: Duration,
+    ) -> (AnalysisConfig, Measurement) {
+        let config = AnalysisConfig {
+            probe: ProbeConfig {
+                url: "https://{address}:{port}/".into(),
+                interval: ConfigDuration::from_millis(50),
+                timeout: ConfigDuration::from_secs(5),
+                ca_file: ca_file.map(|p| p.display().to_string()),
+            },
+            min_samples: 1,
+            ..AnalysisConfig::default()
+        };
+        let backends = [Backend {
+            host: "local".into(),
+            slot: "green".into(),
+            version: "v2".into(),
+            address: "127.0.0.1".into(),
+            port,
+            weight: 1,
+        }];
+        let subject = Subject {
+            environment: "staging",
+            version: "v2",
+            backends: &backends,
+        };
+        let run = Run::new(
+            slipway_kit::Ui::detect().quiet(true),
+            crate::cancel::Cancel::new(),
+            false,
+        );
+        let measurement = Probe::new(&config)
+            .measure(&run, &subject, window, &|| Ok(()))
+            .unwrap();
+        (config, measurement)
+    }
+
+    #[test]
+    fn probe_analysis_names_the_tls_cause_untrusted_wrong_host_or_expired_not_a_bare_error_rate() {
+        // Before the fix a failed window said only "error rate 100.00% … is above 1.00%".
+        let dir = tempfile::tempdir().unwrap();
+        let certs = |name: &str, names: &str, days: i32| {
+            let d = dir.path().join(name);
+            std::fs::create_dir_all(&d).unwrap();
+            Certificates::make_for(&d, 11, names, days)
+        };
+        let good = certs("good", "IP:127.0.0.1,DNS:localhost", 2);
+        let elsewhere = certs("elsewhere", "DNS:elsewhere.example", 2);
+        let expired = certs("expired", "IP:127.0.0.1,DNS:localhost", -1);
+        let ports = [free_port(), free_port(), free_port()];
+        let answer = "return 200 \"ok\";";
+        let _nginx = Nginx::start(NginxConfig {
+            http_extra: format!(
+                "{}{}{}",
+                good.nginx_server(ports[0], answer),
+                elsewhere.nginx_server(ports[1], answer),
+                expired.nginx_server(ports[2], answer)
+            ),
+            ..NginxConfig::default()
+        });
+        for (port, ca, cause) in [
+            (ports[0], None, "signed by an unknown certificate authority"),
+            (
+                ports[1],
+                Some(&elsewhere.ca),
+                "not valid for this host name",
+            ),
+            (ports[2], Some(&expired.ca), "has expired"),
+        ] {
+            let (config, m) = probe_tls(
+                port,
+                ca.map(std::path::PathBuf::as_path),
+                Duration::from_millis(500),
+            );
+            let Verdict::Fail(why) = m.verdict(&config) else {
+                panic!("expected a failed window, got {m:?}");
+            };
+            assert!(why.starts_with("error rate 100.00%"), "{why}");
+            assert!(why.contains(cause), "{cause}: {why}");
+            assert!(
+                why.contains(&format!("TLS to https://127.0.0.1:{port}/")),
+                "{why}"
+            );
+            assert!(why.contains("failed requests)"), "{why}");
+        }
+        // The same server, trusted and for this host name, passes.
+        let (config, m) = probe_tls(ports[0], Some(&good.ca), Duration::from_millis(300));
+        assert_eq!(m.verdict(&config), Verdict::Pass, "{m:?}");
+        assert_eq!(m.cause, None);
+    }
 
     #[test]
     fn nearest_rank_p95() {

@@ -231,7 +231,7 @@ impl Provide for Prometheus {
                 error_rate,
                 p95_ms,
                 samples,
-                error: None,
+                ..Measurement::default()
             })
         })();
         match queried {
