@@ -9,7 +9,10 @@
 //!    per-command cost), against a fresh connection per command;
 //! 5. restore: a blue-green deploy of a version answering 20 % errors, probe analysis
 //!    every second through the validation window: from the end of the first failing
-//!    measurement (the failing window) to the previous version served again through nginx.
+//!    measurement (the failing window) to the previous version served again through nginx;
+//! 6. cancel: the `deploy` binary mid validation window gets SIGINT, as GitHub's cancel
+//!    starts; from the signal to its exit with routing back on the previous version, the
+//!    new slot stopped (its stop command sleeps 3 s) and the lock released (target 5 s).
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 use std::sync::Arc;
@@ -313,6 +316,51 @@ fn main() {
     if want("restore") {
         restore_after_failing_metric();
     }
+    if want("cancel") {
+        cancel_cleanup();
+    }
+}
+
+fn cancel_cleanup() {
+    let mut totals = Vec::new();
+    for _ in 0..5 {
+        let site = Site::local();
+        deploy_version(&site, "v1");
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_deploy"));
+        slipway_test_support::actions::clean_env(&mut command);
+        let mut child = command
+            .current_dir(site.path())
+            .env("NO_COLOR", "1")
+            .arg("--config")
+            .arg(&site.config)
+            .args(["--environment", slipway_deploy_engine::testing::ENV])
+            .args(["--version", "v2-slowstop", "--validation-window", "60s"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while site.serving().as_deref() != Some("v2-slowstop") {
+            assert!(Instant::now() < deadline, "v2 never served");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        let sent = Instant::now();
+        let signalled = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(signalled.success());
+        let status = child.wait().unwrap();
+        totals.push(sent.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(status.code(), Some(1), "a cancelled deploy exits 1");
+        assert_eq!(site.serving().as_deref(), Some("v1"), "routing restored");
+        assert!(!site.locked(), "the lock was released");
+    }
+    stats(
+        "cancel: SIGINT -> exit (route back, 3 s stop, ledger, lock)",
+        totals,
+    );
 }
 
 fn restore_after_failing_metric() {

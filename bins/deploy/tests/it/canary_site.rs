@@ -55,7 +55,7 @@ impl CanarySite {
         );
         let stop = format!(
             "f={run}/{{slot}}.pid; if [ -f $f ]; then p=$(cat $f); kill $p 2>/dev/null; i=0; \
-             while kill -0 $p 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; rm -f $f; fi; true"
+             while kill -0 $p 2>/dev/null && ! grep -qs '^[0-9]* ([^)]*) Z' /proc/$p/stat && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; rm -f $f; fi; true"
         );
         let (haproxy, nginx, router) = match front {
             Front::Haproxy => {

@@ -168,3 +168,62 @@ fn sigint_then_sigterm_one_second_later_mid_validation_still_restores_and_releas
     let out = finish(child);
     assert_put_back(&site, &out);
 }
+
+#[test]
+fn the_site_stop_counts_a_killed_service_left_a_zombie_as_stopped_instead_of_polling_it() {
+    // Before the fix the fixture's stop polled `kill -0` until pid 1 reaped the killed
+    // service; this VM's init reaps about every 2 s, which added up to 2 s to every stop
+    // and put GitHub's cancel cleanup above its 5 s target. A `sleep` on PATH counts the
+    // polls, so nothing here depends on timing.
+    let site = Site::local();
+    let env = site.environment();
+    let mut service = std::process::Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .unwrap();
+    let pid = service.id();
+    service.kill().unwrap(); // SIGKILL, not reaped: a zombie until `wait` below.
+    let zombie = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|s| s.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z')))
+    };
+    wait_for("the killed service to be a zombie", 10, zombie);
+    let run_dir = site.path().join("run/local");
+    std::fs::create_dir_all(&run_dir).unwrap();
+    std::fs::write(run_dir.join("green.pid"), pid.to_string()).unwrap();
+    let bin = site.path().join("counting-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let polls = site.path().join("polls");
+    std::fs::write(
+        bin.join("sleep"),
+        format!("#!/bin/sh\necho \"$@\" >> '{}'\n", polls.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        bin.join("sleep"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let stop = env
+        .primary()
+        .vars(&env.name, "green", "v2")
+        .render(&env.stop);
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let out = std::process::Command::new("sh")
+        .args(["-c", &stop])
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        zombie(),
+        "the zombie was still there: nobody reaped it meanwhile"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&polls).unwrap_or_default(),
+        "",
+        "the stop polled a zombie"
+    );
+    assert!(!run_dir.join("green.pid").exists(), "the stop finished");
+    service.wait().unwrap();
+}
