@@ -396,13 +396,10 @@ mod tests {
         }
     }
 
-    #[test]
-    fn canary_routing_sets_weights_first_and_drains_the_rest() {
-        let h = Haproxy::new(
-            HaproxyConfig {
-                socket: "/tmp/x.sock".into(),
-                ..HaproxyConfig::default()
-            },
+    /// HAProxy routing the blue and green slots of this machine, configured by `config`.
+    fn blue_green_here(config: HaproxyConfig) -> Haproxy {
+        Haproxy::new(
+            config,
             None,
             Arc::new(crate::shell::Local),
             "/tmp/state",
@@ -410,7 +407,15 @@ mod tests {
                 ("local".into(), "blue".into()),
                 ("local".into(), "green".into()),
             ],
-        );
+        )
+    }
+
+    #[test]
+    fn canary_routing_sets_weights_first_and_drains_the_rest() {
+        let h = blue_green_here(HaproxyConfig {
+            socket: "/tmp/x.sock".into(),
+            ..HaproxyConfig::default()
+        });
         let (cmds, _) = h
             .commands(&Routing::new(vec![
                 backend("blue", 90),
@@ -433,20 +438,11 @@ mod tests {
 
     #[test]
     fn a_sticky_canary_retires_servers_to_maint_so_pinned_clients_move() {
-        let h = Haproxy::new(
-            HaproxyConfig {
-                socket: "/tmp/x.sock".into(),
-                sticky_cookie: Some("SRV".into()),
-                ..HaproxyConfig::default()
-            },
-            None,
-            Arc::new(crate::shell::Local),
-            "/tmp/state",
-            &[
-                ("local".into(), "blue".into()),
-                ("local".into(), "green".into()),
-            ],
-        );
+        let h = blue_green_here(HaproxyConfig {
+            socket: "/tmp/x.sock".into(),
+            sticky_cookie: Some("SRV".into()),
+            ..HaproxyConfig::default()
+        });
         let (cmds, _) = h.commands(&Routing::new(vec![backend("blue", 1)])).unwrap();
         assert!(
             cmds.ends_with("set server app/green weight 0; set server app/green state maint"),
