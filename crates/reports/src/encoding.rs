@@ -54,6 +54,15 @@ impl<R: BufRead> Decoded<R> {
         })
     }
 
+    /// The input itself (past any byte-order mark) when it is UTF-8 already, else `self`.
+    pub(crate) fn into_utf8(self) -> Result<R, Self> {
+        if self.source == Source::Utf8 {
+            Ok(self.inner)
+        } else {
+            Err(self)
+        }
+    }
+
     /// The encoding the input was found in.
     #[cfg(test)]
     pub(crate) fn source(&self) -> Source {

@@ -14,6 +14,7 @@
 pub mod bandit;
 pub mod cargo_audit;
 pub mod checkov;
+mod chunks;
 pub mod clippy;
 pub mod cobertura;
 pub mod coveragepy;
@@ -30,6 +31,7 @@ pub mod hadolint;
 pub mod hyperfine;
 pub mod jacoco;
 mod json;
+mod json_stream;
 mod jsonl;
 pub mod junit;
 pub mod k6;
@@ -47,6 +49,7 @@ pub mod pytest_benchmark;
 pub mod ruff;
 pub mod safety;
 pub mod sarif;
+mod sarif_result;
 pub mod semgrep;
 mod sniff;
 pub mod snyk;
@@ -224,7 +227,12 @@ pub fn parse_reader(
     if matches!(kind, Kind::Junit | Kind::Cobertura | Kind::Jacoco) {
         parse_utf8(kind, input, path, options)
     } else {
-        parse_utf8(kind, encoding::Decoded::new(input, path)?, path, options)
+        // UTF-8 goes to the parser as the reader it came in: serde_json reads byte by byte,
+        // which the standard library does fast only straight from a `BufReader`.
+        match encoding::Decoded::new(input, path)?.into_utf8() {
+            Ok(utf8) => parse_utf8(kind, utf8, path, options),
+            Err(decoded) => parse_utf8(kind, decoded, path, options),
+        }
     }
 }
 

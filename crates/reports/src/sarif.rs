@@ -7,26 +7,55 @@
 //! `note`/`none` low. Results whose `kind` is not `fail`, and suppressed results, are not
 //! counted. Unknown properties are ignored, as the spec lets consumers do.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::Path;
 
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::error::ParseError;
-use crate::model::{Finding, FindingsReport, Severity, clip};
+use crate::json_stream::Borrowed;
+use crate::json_stream::JsonStream;
+use crate::model::{Finding, FindingsReport, Severity};
+use crate::sarif_result::{
+    Facts, Outcome, Properties, RawResult, Score, first_line, level_severity,
+};
+
+/// Results are read with their strings borrowed from the buffer.
+struct RawResults;
+impl Borrowed for RawResults {
+    type Value<'de> = RawResult<'de>;
+}
 
 /// Parses a SARIF log from `input`; `path` names it in errors.
 pub fn parse(input: impl BufRead, path: &Path) -> Result<FindingsReport, ParseError> {
+    parse_stream(JsonStream::new(input, path), path)
+}
+
+fn parse_stream<R: Read>(
+    mut js: JsonStream<'_, R>,
+    path: &Path,
+) -> Result<FindingsReport, ParseError> {
     let mut acc = Acc::default();
-    let mut de = serde_json::Deserializer::from_reader(input);
-    LogSeed { acc: &mut acc }
-        .deserialize(&mut de)
-        .and_then(|()| de.end())
-        .map_err(|e| crate::json::error(path, &e))?;
+    if js.peek()? != Some(b'{') {
+        return Err(shape::<LogShape, _>(&mut js));
+    }
+    js.object(|js, key| {
+        match key {
+            "version" => acc.version = js.value()?,
+            "runs" => {
+                acc.saw_runs = true;
+                runs(js, &mut acc.report)?;
+            }
+            _ => {
+                js.value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    })?;
+    js.end()?;
     if !acc.saw_runs {
         return Err(ParseError::whole(
             path,
@@ -55,58 +84,106 @@ struct Acc {
     saw_runs: bool,
 }
 
-struct LogSeed<'a> {
-    acc: &'a mut Acc,
-}
-
-impl<'de> DeserializeSeed<'de> for LogSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
+/// `"runs": [...]`: each run's results are counted as they are read.
+fn runs<R: Read>(
+    js: &mut JsonStream<'_, R>,
+    report: &mut FindingsReport,
+) -> Result<(), ParseError> {
+    if js.peek()? != Some(b'[') {
+        return Err(shape::<RunsShape, _>(js));
     }
-}
-
-impl<'de> Visitor<'de> for LogSeed<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a SARIF log object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            match key.as_ref() {
-                "version" => self.acc.version = map.next_value::<Option<String>>()?,
-                "runs" => {
-                    self.acc.saw_runs = true;
-                    map.next_value_seed(RunsSeed { acc: self.acc })?;
-                }
+    js.array(|js| {
+        if js.peek()? != Some(b'{') {
+            return Err(shape::<RunShape, _>(js));
+        }
+        let mut state = RunState::default();
+        js.object(|js, key| {
+            match key {
+                "tool" => state.tool(js.value()?, report),
+                "results" => match js.peek()? {
+                    Some(b'[') => {
+                        js.array(|js| js.borrowed::<RawResults, _>(|r| state.result(r, report)))?;
+                    }
+                    Some(b'n') => js.value::<()>()?,
+                    _ => return Err(shape::<ResultsShape, _>(js)),
+                },
                 _ => {
-                    map.next_value::<IgnoredAny>()?;
+                    js.value::<IgnoredAny>()?;
                 }
             }
+            Ok(())
+        })?;
+        state.flush(report);
+        Ok(())
+    })
+}
+
+/// serde_json's own error for a value of the wrong shape where `E` was expected
+/// (`invalid type: sequence, expected a SARIF log object`).
+fn shape<E: Expect, R: Read>(js: &mut JsonStream<'_, R>) -> ParseError {
+    match js.value::<Shape<E>>() {
+        Err(e) => e,
+        // Only called where the value is of another shape, which serde_json refuses.
+        Ok(_) => ParseError::whole(js.path(), format!("expected {}", E::WHAT)),
+    }
+}
+
+/// What a JSON value was expected to be, for [`Shape`].
+trait Expect {
+    const WHAT: &'static str;
+    const MAP: bool;
+}
+
+struct LogShape;
+impl Expect for LogShape {
+    const WHAT: &'static str = "a SARIF log object";
+    const MAP: bool = true;
+}
+
+struct RunsShape;
+impl Expect for RunsShape {
+    const WHAT: &'static str = "an array of runs";
+    const MAP: bool = false;
+}
+
+struct RunShape;
+impl Expect for RunShape {
+    const WHAT: &'static str = "a SARIF run object";
+    const MAP: bool = true;
+}
+
+struct ResultsShape;
+impl Expect for ResultsShape {
+    const WHAT: &'static str = "an array of results or null";
+    const MAP: bool = false;
+}
+
+/// A map or a sequence, contents ignored: deserialised only where the value is known
+/// to be something else, for serde_json's error naming what it found.
+struct Shape<E>(std::marker::PhantomData<E>);
+
+impl<'de, E: Expect> Deserialize<'de> for Shape<E> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if E::MAP {
+            d.deserialize_map(Shape(std::marker::PhantomData))
+        } else {
+            d.deserialize_seq(Shape(std::marker::PhantomData))
         }
-        Ok(())
     }
 }
 
-struct RunsSeed<'a> {
-    acc: &'a mut Acc,
-}
-
-impl<'de> DeserializeSeed<'de> for RunsSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RunsSeed<'_> {
-    type Value = ();
+impl<'de, E: Expect> Visitor<'de> for Shape<E> {
+    type Value = Self;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of runs")
+        f.write_str(E::WHAT)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(RunSeed { acc: self.acc })?.is_some() {}
-        Ok(())
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(self)
     }
 }
 
@@ -125,13 +202,62 @@ struct RunState {
     by_id: HashMap<String, usize>,
     tool_seen: bool,
     /// Results read before the `tool` object (rare): resolved when the run ends.
-    pending: Vec<RawResult>,
+    pending: Vec<Facts>,
 }
 
 impl RunState {
-    fn rule(&self, r: &RawResult) -> Option<&RuleInfo> {
-        let id = r.rule_id();
-        if let Some(i) = r.rule_index() {
+    /// The run's `tool`: its rules (driver and extensions) decide the severity of the
+    /// results, including those read before it.
+    fn tool(&mut self, tool: Tool, report: &mut FindingsReport) {
+        let components = tool
+            .driver
+            .into_iter()
+            .chain(tool.extensions.unwrap_or_default());
+        for component in components {
+            for rule in component.rules.unwrap_or_default() {
+                let info = RuleInfo {
+                    score: rule
+                        .properties
+                        .as_ref()
+                        .and_then(|p| p.security_severity.as_ref())
+                        .and_then(Score::value),
+                    level: rule.default_configuration.and_then(|c| c.level),
+                    description: rule
+                        .short_description
+                        .and_then(|d| d.text)
+                        .or_else(|| rule.name.clone()),
+                    id: rule.id.unwrap_or_default(),
+                };
+                self.by_id
+                    .entry(info.id.clone())
+                    .or_insert(self.rules.len());
+                self.rules.push(info);
+            }
+        }
+        self.tool_seen = true;
+        self.flush(report);
+    }
+
+    /// One result: counted now, or once the run's `tool` is read.
+    fn result(&mut self, r: RawResult<'_>, report: &mut FindingsReport) {
+        match r.outcome() {
+            Outcome::Suppressed => report.suppressed += 1,
+            Outcome::NotFailing => {}
+            Outcome::Finding(facts) if self.tool_seen => self.resolve(facts, report),
+            Outcome::Finding(facts) => self.pending.push(facts),
+        }
+    }
+
+    /// Counts the results read before the `tool` object (at its end, for a run without).
+    fn flush(&mut self, report: &mut FindingsReport) {
+        for r in std::mem::take(&mut self.pending) {
+            self.resolve(r, report);
+        }
+    }
+
+    fn rule(&self, r: &Facts) -> Option<&RuleInfo> {
+        let id = r.rule_id.as_deref();
+        if let Some(i) = r.rule_index {
             if let Some(rule) = self.rules.get(i) {
                 if id.is_none() || id == Some(rule.id.as_str()) {
                     return Some(rule);
@@ -146,166 +272,33 @@ impl RunState {
         .and_then(|&i| self.rules.get(i))
     }
 
-    fn resolve(&self, r: RawResult, report: &mut FindingsReport) {
-        if r.suppressions.as_ref().is_some_and(|s| !s.is_empty()) {
-            report.suppressed += 1;
-            return;
-        }
-        if r.kind.as_deref().is_some_and(|k| k != "fail") {
-            return;
-        }
+    fn resolve(&self, r: Facts, report: &mut FindingsReport) {
         let rule = self.rule(&r);
-        let score = r
-            .properties
-            .as_ref()
-            .and_then(|p| p.security_severity.as_ref())
-            .and_then(Score::value)
-            .or_else(|| rule.and_then(|x| x.score));
-        let level = r
-            .level
-            .clone()
-            .or_else(|| rule.and_then(|x| x.level.clone()))
-            .unwrap_or_else(|| "warning".to_owned());
+        let score = r.score.or_else(|| rule.and_then(|x| x.score));
         let severity = score.map_or_else(
-            || match level.as_str() {
-                "error" => Severity::High,
-                "warning" => Severity::Medium,
-                _ => Severity::Low,
+            || {
+                r.level
+                    .or_else(|| rule.and_then(|x| x.level.as_deref().map(level_severity)))
+                    .unwrap_or(Severity::Medium)
             },
             Severity::from_score,
         );
-        let rule_id = r
-            .rule_id()
-            .map(str::to_owned)
-            .or_else(|| rule.map(|x| x.id.clone()))
-            .unwrap_or_else(|| "(no rule)".to_owned());
-        let (location, line, package) = r.location();
         let message = r
             .message
-            .as_ref()
-            .and_then(|m| m.text.clone().or_else(|| m.markdown.clone()))
-            .or_else(|| rule.and_then(|x| x.description.clone()))
+            .or_else(|| rule.and_then(|x| x.description.as_deref().map(first_line)))
             .unwrap_or_default();
         report.push(Finding {
-            rule: rule_id,
+            rule: r
+                .rule_id
+                .or_else(|| rule.map(|x| x.id.clone()))
+                .unwrap_or_else(|| "(no rule)".to_owned()),
             severity,
-            location,
-            line,
-            package,
-            message: clip(message.lines().next().unwrap_or_default(), 300),
+            location: r.location,
+            line: r.line,
+            package: r.package,
+            message,
             baseline_state: r.baseline_state,
         });
-    }
-}
-
-struct RunSeed<'a> {
-    acc: &'a mut Acc,
-}
-
-impl<'de> DeserializeSeed<'de> for RunSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RunSeed<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a SARIF run object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut state = RunState::default();
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            match key.as_ref() {
-                "tool" => {
-                    let tool: Tool = map.next_value()?;
-                    let components = tool
-                        .driver
-                        .into_iter()
-                        .chain(tool.extensions.unwrap_or_default());
-                    for component in components {
-                        for rule in component.rules.unwrap_or_default() {
-                            let info = RuleInfo {
-                                score: rule
-                                    .properties
-                                    .as_ref()
-                                    .and_then(|p| p.security_severity.as_ref())
-                                    .and_then(Score::value),
-                                level: rule.default_configuration.and_then(|c| c.level),
-                                description: rule
-                                    .short_description
-                                    .and_then(|d| d.text)
-                                    .or_else(|| rule.name.clone()),
-                                id: rule.id.unwrap_or_default(),
-                            };
-                            state
-                                .by_id
-                                .entry(info.id.clone())
-                                .or_insert(state.rules.len());
-                            state.rules.push(info);
-                        }
-                    }
-                    state.tool_seen = true;
-                    let pending = std::mem::take(&mut state.pending);
-                    for r in pending {
-                        state.resolve(r, &mut self.acc.report);
-                    }
-                }
-                "results" => {
-                    map.next_value_seed(ResultsSeed {
-                        state: &mut state,
-                        report: &mut self.acc.report,
-                    })?;
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        let pending = std::mem::take(&mut state.pending);
-        for r in pending {
-            state.resolve(r, &mut self.acc.report);
-        }
-        Ok(())
-    }
-}
-
-struct ResultsSeed<'a> {
-    state: &'a mut RunState,
-    report: &'a mut FindingsReport,
-}
-
-impl<'de> DeserializeSeed<'de> for ResultsSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_option(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ResultsSeed<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of results or null")
-    }
-    fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(r) = seq.next_element::<RawResult>()? {
-            if self.state.tool_seen {
-                self.state.resolve(r, self.report);
-            } else {
-                self.state.pending.push(r);
-            }
-        }
-        Ok(())
     }
 }
 
@@ -336,129 +329,8 @@ struct Configuration {
 }
 
 #[derive(Deserialize)]
-struct Properties {
-    #[serde(rename = "security-severity")]
-    security_severity: Option<Score>,
-}
-
-/// `security-severity` is a string by convention, but some tools write a number.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Score {
-    Number(f64),
-    Text(String),
-    Other(IgnoredAny),
-}
-
-impl Score {
-    fn value(&self) -> Option<f64> {
-        match self {
-            Score::Number(n) => Some(*n),
-            Score::Text(t) => t.trim().parse().ok(),
-            Score::Other(_) => None,
-        }
-        .filter(|v: &f64| v.is_finite())
-    }
-}
-
-#[derive(Deserialize)]
 struct Message {
     text: Option<String>,
-    markdown: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawResult {
-    rule_id: Option<String>,
-    rule_index: Option<i64>,
-    rule: Option<RuleRef>,
-    kind: Option<String>,
-    level: Option<String>,
-    message: Option<Message>,
-    locations: Option<Vec<Location>>,
-    baseline_state: Option<String>,
-    suppressions: Option<Vec<IgnoredAny>>,
-    properties: Option<Properties>,
-}
-
-#[derive(Deserialize)]
-struct RuleRef {
-    id: Option<String>,
-    index: Option<i64>,
-}
-
-impl RawResult {
-    fn rule_id(&self) -> Option<&str> {
-        self.rule_id
-            .as_deref()
-            .or_else(|| self.rule.as_ref().and_then(|r| r.id.as_deref()))
-    }
-
-    fn rule_index(&self) -> Option<usize> {
-        self.rule_index
-            .or_else(|| self.rule.as_ref().and_then(|r| r.index))
-            .and_then(|i| usize::try_from(i).ok())
-    }
-
-    /// Location uri, line, and the location's own message (Trivy and Grype name the
-    /// package there: `image.tar: libssl1.1@1.1.1c-r0`), which is part of the identity.
-    fn location(&self) -> (String, Option<u32>, Option<String>) {
-        let Some(loc) = self.locations.as_ref().and_then(|l| l.first()) else {
-            return (String::new(), None, None);
-        };
-        let package = loc.message.as_ref().and_then(|m| m.text.clone());
-        if let Some(p) = &loc.physical_location {
-            let uri = p
-                .artifact_location
-                .as_ref()
-                .and_then(|a| a.uri.clone())
-                .unwrap_or_default();
-            let line = p.region.as_ref().and_then(|r| r.start_line);
-            return (uri, line.and_then(|l| u32::try_from(l).ok()), package);
-        }
-        let logical = loc
-            .logical_locations
-            .as_ref()
-            .and_then(|l| l.first())
-            .and_then(|l| l.fully_qualified_name.clone().or_else(|| l.name.clone()))
-            .unwrap_or_default();
-        (logical, None, package)
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[allow(clippy::struct_field_names)] // mirrors the SARIF property names
-struct Location {
-    message: Option<Message>,
-    physical_location: Option<PhysicalLocation>,
-    logical_locations: Option<Vec<LogicalLocation>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PhysicalLocation {
-    artifact_location: Option<ArtifactLocation>,
-    region: Option<Region>,
-}
-
-#[derive(Deserialize)]
-struct ArtifactLocation {
-    uri: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Region {
-    start_line: Option<i64>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LogicalLocation {
-    name: Option<String>,
-    fully_qualified_name: Option<String>,
 }
 
 #[cfg(test)]
@@ -517,5 +389,71 @@ mod tests {
     fn json_that_is_not_sarif_is_refused() {
         let err = parse_str(r#"{"Results":[]}"#).unwrap_err();
         assert!(err.message.contains("no \"runs\""), "{err}");
+    }
+
+    fn parse_chunked(bytes: &[u8], chunk: usize) -> Result<FindingsReport, ParseError> {
+        let path = Path::new("r.sarif");
+        parse_stream(JsonStream::new(bytes, path).with_chunk(chunk), path)
+    }
+
+    #[test]
+    fn results_cut_by_a_chunk_boundary_count_the_same_at_every_cut() {
+        let doc = r#"{"version":"2.1.0","runs":[{"results":[{"ruleId":"x","message":{"text":"m\u00e9 \"q\""},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"a.py"},"region":{"startLine":3}}},{"x":1}]}],
+            "tool":{"driver":{"name":"t","rules":[{"id":"x","properties":{"security-severity":7.5}}]}}},
+            {"tool":{"driver":{"rules":[]}}},{"results":null}],"$schema":"s"}"#;
+        let whole = parse_chunked(doc.as_bytes(), 1 << 20).unwrap();
+        assert_eq!(whole.count(Severity::High), 1);
+        assert_eq!(whole.sorted()[0].message, "mé \"q\"");
+        assert_eq!(whole.sorted()[0].line, Some(3));
+        for chunk in 1..doc.len() + 2 {
+            assert_eq!(
+                parse_chunked(doc.as_bytes(), chunk).unwrap(),
+                whole,
+                "chunk {chunk}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_sarif_file_of_the_corpus_reads_the_same_in_small_chunks() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/defectdojo/scans/sarif");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            let whole = parse_chunked(&bytes, 1 << 20);
+            for chunk in [61, 4096] {
+                let got = parse_chunked(&bytes, chunk);
+                assert_eq!(
+                    got.as_ref().map_err(ToString::to_string),
+                    whole.as_ref().map_err(ToString::to_string),
+                    "{} in chunks of {chunk}",
+                    path.display()
+                );
+            }
+            n += 1;
+        }
+        assert!(n >= 20, "only {n} SARIF files in {}", dir.display());
+    }
+
+    #[test]
+    fn wrong_shapes_are_named_as_before() {
+        let err = parse_str("[1]").unwrap_err();
+        assert!(err.message.contains("expected a SARIF log object"), "{err}");
+        let err = parse_str(r#"{"version":"2.1.0","runs":{}}"#).unwrap_err();
+        assert!(
+            err.message
+                .contains("invalid type: map, expected an array of runs"),
+            "{err}"
+        );
+        let err = parse_str(r#"{"version":"2.1.0","runs":[1]}"#).unwrap_err();
+        assert!(err.message.contains("expected a SARIF run object"), "{err}");
+        let err = parse_str(r#"{"version":"2.1.0","runs":[{"results":"x"}]}"#).unwrap_err();
+        assert!(
+            err.message.contains("expected an array of results or null"),
+            "{err}"
+        );
+        let err = parse_str("").unwrap_err();
+        assert!(err.message.contains("truncated JSON"), "{err}");
     }
 }

@@ -11,19 +11,17 @@
 //! checks that need the whole document (end tags matching their start tags, one root,
 //! nothing left open) are done here, across chunks.
 
-use std::io::{BufRead, Read};
+use std::io::BufRead;
 use std::path::Path;
 
 use quick_xml::Reader;
 use quick_xml::errors::{Error as XmlError, IllFormedError};
 use quick_xml::events::{BytesRef, Event};
 
+use crate::chunks::{CHUNK, Chunks};
 use crate::encoding::Decoded;
 use crate::error::ParseError;
 use crate::xml::{RawAttrs, preview};
-
-/// Bytes read from the input at a time.
-const CHUNK: usize = 1 << 20;
 
 /// Errors quick-xml reports within this many bytes of the end of a chunk may be caused by
 /// the cut (`<!` with what follows it in the next chunk), so the chunk is extended first.
@@ -32,13 +30,7 @@ const NEAR_END: usize = 16;
 /// A chunked, streaming XML reader over `R` (see the module docs); [`Xml::read`] hands
 /// every event to a closure.
 pub(crate) struct Xml<'p, R: BufRead> {
-    input: Decoded<R>,
-    /// `buf[start..len]` is read but not parsed yet; `buf.len()` is the capacity in use.
-    buf: Vec<u8>,
-    start: usize,
-    len: usize,
-    chunk: usize,
-    eof: bool,
+    input: Chunks<Decoded<R>>,
     /// Empty elements as [`Step::Empty`] (compact) or as a start and an end.
     compact: bool,
     doc: Doc<'p>,
@@ -52,8 +44,6 @@ pub(crate) struct Doc<'p> {
     /// Names of the open elements, one after the other, and where each ends in `names`.
     names: Vec<u8>,
     name_ends: Vec<usize>,
-    /// File offset of `buf[0]`.
-    base: u64,
     /// File offsets of the current event's first byte and of the byte after it.
     at: u64,
     end: u64,
@@ -129,12 +119,7 @@ impl<'p, R: BufRead> Xml<'p, R> {
     /// error for an encoding that is not read (see [`Decoded`]).
     pub(crate) fn new(input: R, path: &'p Path) -> Result<Self, ParseError> {
         Ok(Self {
-            input: Decoded::new(input, path)?,
-            buf: Vec::new(),
-            start: 0,
-            len: 0,
-            chunk: CHUNK,
-            eof: false,
+            input: Chunks::new(Decoded::new(input, path)?, CHUNK),
             compact: false,
             doc: Doc {
                 path,
@@ -142,7 +127,6 @@ impl<'p, R: BufRead> Xml<'p, R> {
                 seen_root: false,
                 names: Vec::new(),
                 name_ends: Vec::new(),
-                base: 0,
                 at: 0,
                 end: 0,
             },
@@ -153,7 +137,7 @@ impl<'p, R: BufRead> Xml<'p, R> {
     /// few bytes).
     #[cfg(test)]
     pub(crate) fn with_chunk(mut self, chunk: usize) -> Self {
-        self.chunk = chunk.max(1);
+        self.input = Chunks::new(self.input.into_inner(), chunk);
         self
     }
 
@@ -164,61 +148,28 @@ impl<'p, R: BufRead> Xml<'p, R> {
         F: FnMut(Step<'_>, &Doc<'p>) -> Result<(), ParseError>,
     {
         loop {
-            self.refill()?;
-            let window = &self.buf[self.start..self.len];
-            let origin = self.doc.base + self.start as u64;
+            let path = self.doc.path;
+            self.input.refill().map_err(|e| {
+                ParseError::at(
+                    path,
+                    self.input.offset() + self.input.window().len() as u64,
+                    format!("malformed XML: I/O error: {e}"),
+                )
+            })?;
             let (stop, used) = parse_window(
-                window,
-                origin,
-                self.eof,
+                self.input.window(),
+                self.input.offset(),
+                self.input.at_end(),
                 self.compact,
                 &mut self.doc,
                 &mut f,
             )?;
-            self.start += used;
+            self.input.consume(used);
             match stop {
                 Stop::Done => return self.doc.finish(),
                 Stop::More => {}
             }
         }
-    }
-
-    /// Moves the unparsed tail to the front of the buffer and reads more input behind
-    /// it: up to a chunk, or twice the tail when the tail is one event larger than half
-    /// a chunk (so re-parsing a large event costs linear time overall).
-    fn refill(&mut self) -> Result<(), ParseError> {
-        let tail = self.len - self.start;
-        if self.eof {
-            return Ok(());
-        }
-        if self.start > 0 {
-            self.buf.copy_within(self.start..self.len, 0);
-            self.doc.base += self.start as u64;
-            self.start = 0;
-            self.len = tail;
-        }
-        let want = self.chunk.max(tail.saturating_mul(2)).max(tail + 1);
-        if self.buf.len() < want {
-            self.buf.resize(want, 0);
-        }
-        while self.len < want {
-            match self.input.read(&mut self.buf[self.len..want]) {
-                Ok(0) => {
-                    self.eof = true;
-                    break;
-                }
-                Ok(n) => self.len += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    return Err(ParseError::at(
-                        self.doc.path,
-                        self.doc.base + self.len as u64,
-                        format!("malformed XML: I/O error: {e}"),
-                    ));
-                }
-            }
-        }
-        Ok(())
     }
 }
 
