@@ -1,10 +1,11 @@
 //! A human gate for canaries: `deploy promote` and `deploy abort` from a second process.
 //!
-//! The running canary owns a control file, `STATE_DIR/control`, next to the lock and the
-//! ledger on the primary host. `promote` and `abort` write their order there atomically
-//! (with who sent it); the canary reads it between probes and at every step. While a
-//! canary waits at `--pause-at`, it also writes `STATE_DIR/paused` so `deploy status`
-//! and `promote` can tell a paused canary from one still analysing.
+//! The running canary owns a control record, next to the lock and the ledger: on hosts the
+//! file `STATE_DIR/control` on the primary host, on Kubernetes an annotation of the run's
+//! Lease (the platform's [`ControlStore`]). `promote` and `abort` write their order there
+//! atomically (with who sent it); the canary reads it between probes and at every step.
+//! While a canary waits at `--pause-at`, it also writes the record `paused` so
+//! `deploy status` and `promote` can tell a paused canary from one still analysing.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,21 +59,33 @@ pub struct Paused {
     pub since: String,
 }
 
-/// The control and paused files of an environment.
-pub struct Control {
+/// Where an environment's control records (`control`: the pending order; `paused`: where
+/// the canary waits) are kept: files in `state_dir` on the primary host ([`FileControl`]),
+/// or in the cluster on Kubernetes, so a `promote` from another machine reaches the run.
+pub trait ControlStore: Send + Sync + std::fmt::Debug {
+    /// Writes record `name` (JSON), replacing it atomically.
+    fn write(&self, run: &Run, name: &str, json: &str) -> Result<()>;
+    /// Record `name`, if there is one.
+    fn read(&self, run: &Run, name: &str) -> Result<Option<String>>;
+    /// Removes records `names` (absent ones are fine).
+    fn remove(&self, run: &Run, names: &[&str]) -> Result<()>;
+}
+
+/// The control files `STATE_DIR/control` and `STATE_DIR/paused` on a host.
+pub struct FileControl {
     target: Arc<dyn Target>,
     dir: String,
 }
 
-impl std::fmt::Debug for Control {
+impl std::fmt::Debug for FileControl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Control")
+        f.debug_struct("FileControl")
             .field("dir", &self.dir)
             .finish_non_exhaustive()
     }
 }
 
-impl Control {
+impl FileControl {
     /// The control files in `state_dir` on `target`.
     pub fn new(target: Arc<dyn Target>, state_dir: &str) -> Self {
         Self {
@@ -84,7 +97,9 @@ impl Control {
     fn path(&self, name: &str) -> String {
         quote(&format!("{}/{name}", self.dir))
     }
+}
 
+impl ControlStore for FileControl {
     fn write(&self, run: &Run, name: &str, json: &str) -> Result<()> {
         let path = self.path(name);
         let script = format!(
@@ -102,7 +117,7 @@ impl Control {
         Ok(())
     }
 
-    fn read<T: for<'de> Deserialize<'de>>(&self, run: &Run, name: &str) -> Result<Option<T>> {
+    fn read(&self, run: &Run, name: &str) -> Result<Option<String>> {
         let out = run.exec(
             &*self.target,
             &format!("cat {} 2>/dev/null || true", self.path(name)),
@@ -110,22 +125,57 @@ impl Control {
             TIMEOUT,
             Mode::Read,
         )?;
-        Ok(serde_json::from_str(out.stdout.trim()).ok())
+        let text = out.stdout.trim();
+        Ok((!text.is_empty()).then(|| text.to_owned()))
     }
 
-    /// Removes the control and paused files (a canary starting, or finishing).
-    pub fn clear(&self, run: &Run) -> Result<()> {
-        if run.dry_run {
-            return Ok(());
-        }
+    fn remove(&self, run: &Run, names: &[&str]) -> Result<()> {
+        let paths: Vec<String> = names.iter().map(|n| self.path(n)).collect();
         run.exec(
             &*self.target,
-            &format!("rm -f {} {}", self.path("control"), self.path("paused")),
+            &format!("rm -f {}", paths.join(" ")),
             None,
             TIMEOUT,
             Mode::Cleanup,
         )?;
         Ok(())
+    }
+}
+
+/// The control records of an environment.
+#[derive(Debug, Clone)]
+pub struct Control {
+    store: Arc<dyn ControlStore>,
+}
+
+impl Control {
+    /// The control files in `state_dir` on `target`.
+    pub fn new(target: Arc<dyn Target>, state_dir: &str) -> Self {
+        Self::with_store(Arc::new(FileControl::new(target, state_dir)))
+    }
+
+    /// The records in `store` (a platform's [`crate::platform::Platform::control_store`]).
+    pub fn with_store(store: Arc<dyn ControlStore>) -> Self {
+        Self { store }
+    }
+
+    fn write(&self, run: &Run, name: &str, json: &str) -> Result<()> {
+        self.store.write(run, name, json)
+    }
+
+    fn read<T: for<'de> Deserialize<'de>>(&self, run: &Run, name: &str) -> Result<Option<T>> {
+        Ok(self
+            .store
+            .read(run, name)?
+            .and_then(|text| serde_json::from_str(&text).ok()))
+    }
+
+    /// Removes the control and paused records (a canary starting, or finishing).
+    pub fn clear(&self, run: &Run) -> Result<()> {
+        if run.dry_run {
+            return Ok(());
+        }
+        self.store.remove(run, &["control", "paused"])
     }
 
     /// Sends `action` to the running canary.
@@ -150,13 +200,7 @@ impl Control {
     pub fn take(&self, run: &Run) -> Result<Option<Order>> {
         let order = self.order(run)?;
         if order.is_some() {
-            run.exec(
-                &*self.target,
-                &format!("rm -f {}", self.path("control")),
-                None,
-                TIMEOUT,
-                Mode::Cleanup,
-            )?;
+            self.store.remove(run, &["control"])?;
         }
         Ok(order)
     }

@@ -86,6 +86,16 @@ pub trait Platform: Send + Sync {
         Arc::new(DirLock::new(self.primary(), &env.state_dir))
     }
 
+    /// Where a running canary's control records live (default: files in `STATE_DIR` on the
+    /// primary host; Kubernetes: annotations of the run's Lease, so `deploy promote` and
+    /// `deploy abort` reach the run from any machine with access to the cluster).
+    fn control_store(&self, env: &Environment) -> Arc<dyn crate::control::ControlStore> {
+        Arc::new(crate::control::FileControl::new(
+            self.primary(),
+            &env.state_dir,
+        ))
+    }
+
     /// The platform's own router, when the platform routes by itself (Kubernetes: the
     /// Service); `None` (default) when a separate router moves traffic.
     fn own_router(&self) -> Option<Box<dyn Router>> {

@@ -1,6 +1,7 @@
 //! `deploy promote` and `deploy abort`: orders to the canary running in an environment,
 //! sent from another process (a person at a terminal, an approval job) through the
-//! control file next to the lock.
+//! control record next to the lock (a file on hosts, an annotation of the Lease on
+//! Kubernetes, so the order reaches the run from any machine).
 
 use serde::Serialize;
 use slipway_config::ConfigFile;
@@ -43,7 +44,7 @@ pub(crate) fn control(
         .help("`deploy status` shows what serves now")
         .into());
     };
-    let control = Control::new(parts.platform.primary(), &env.state_dir);
+    let control = Control::with_store(parts.platform.control_store(&env));
     let paused = control.paused(&run).map_err(fail)?;
     let order = control.send(&run, action).map_err(fail)?;
     let version = holder.version.clone();

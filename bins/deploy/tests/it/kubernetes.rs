@@ -561,3 +561,95 @@ fn canary_with_an_hpa_scales_the_canary_from_the_autoscalers_count_and_never_fig
     assert_eq!(site.endpoints("web").get(canary), Some(&10));
     assert_eq!(site.deployment(&stable_name)["spec"]["replicas"], 0);
 }
+
+#[test]
+fn promote_from_another_machine_reaches_a_paused_canary_through_the_lease() {
+    let metrics = CanaryMetrics::start(0.0);
+    let site = metrics.site();
+    deployed(&site, "v1");
+    let mut canary = std::process::Command::new(assert_cmd::cargo::cargo_bin("deploy"));
+    slipway_test_support::actions::clean_env(&mut canary);
+    let mut canary = canary
+        .current_dir(site.path())
+        .arg("--config")
+        .arg(&site.config)
+        .args([
+            "--environment",
+            ENV,
+            "--version",
+            "v2",
+            "--pause-at",
+            "30",
+            "--json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(site.path().join("canary.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let log = site.path().join("canary.log");
+    let paused = |s: &KubeSite| {
+        s.get("leases", "slipway-lock-test").and_then(|l| {
+            l["metadata"]["annotations"]["slipway.dev/canary-paused"]
+                .as_str()
+                .map(str::to_owned)
+        })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while paused(&site).is_none() {
+        let ended = canary.try_wait().unwrap();
+        assert!(
+            ended.is_none() && std::time::Instant::now() < deadline,
+            "the canary did not pause at 30 % ({ended:?}):\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let record: serde_json::Value = serde_json::from_str(&paused(&site).unwrap()).unwrap();
+    assert_eq!(record["step"], 30);
+    assert_eq!(record["version"], "v2");
+    // Another machine: the same slipway.toml with its own state_dir and working directory,
+    // so nothing reaches the run but the cluster.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let config = std::fs::read_to_string(&site.config).unwrap().replace(
+        &site.path().join("state").display().to_string(),
+        &elsewhere.path().join("state").display().to_string(),
+    );
+    let other = elsewhere.path().join("slipway.toml");
+    std::fs::write(&other, config).unwrap();
+    let mut promote = std::process::Command::new(assert_cmd::cargo::cargo_bin("deploy"));
+    slipway_test_support::actions::clean_env(&mut promote);
+    let promote = assert_cmd::Command::from_std(promote)
+        .current_dir(elsewhere.path())
+        .env("NO_COLOR", "1")
+        .arg("--config")
+        .arg(&other)
+        .args(["--environment", ENV, "promote"])
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert!(promote.status.success(), "{}", stderr(&promote));
+    assert!(
+        String::from_utf8_lossy(&promote.stdout).contains("from 30%"),
+        "{}",
+        String::from_utf8_lossy(&promote.stdout)
+    );
+    let out = canary.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let d = doc(&out);
+    assert_eq!(d["status"], "succeeded");
+    let held = step(&d, "paused at 30%")["output"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(held.starts_with("promoted by "), "{held}");
+    step(&d, "canary 100%: all traffic to v2");
+    assert_eq!(site.ledger()["active"]["version"], "v2");
+    assert!(
+        site.get("leases", "slipway-lock-test").is_none(),
+        "the Lease, and its control records, went with the run"
+    );
+    assert!(
+        !site.path().join("state").join("control").exists()
+            && !elsewhere.path().join("state").join("control").exists(),
+        "no control file on either machine"
+    );
+}

@@ -255,6 +255,8 @@ impl Router for CommandRouter {
 }
 
 /// A boxed platform is a platform ([`crate::deploy::Parts`] holds the one chosen by config).
+/// Every method is forwarded: one left to its default here would silently replace the
+/// boxed platform's own (the Kubernetes canary's control records once went to files so).
 impl<P: crate::platform::Platform + ?Sized> crate::platform::Platform for Box<P> {
     fn hosts(&self) -> Vec<String> {
         (**self).hosts()
@@ -309,6 +311,13 @@ impl<P: crate::platform::Platform + ?Sized> crate::platform::Platform for Box<P>
 
     fn lock_store(&self, env: &crate::config::Environment) -> Arc<dyn crate::lock::LockStore> {
         (**self).lock_store(env)
+    }
+
+    fn control_store(
+        &self,
+        env: &crate::config::Environment,
+    ) -> Arc<dyn crate::control::ControlStore> {
+        (**self).control_store(env)
     }
 
     fn own_router(&self) -> Option<Box<dyn Router>> {

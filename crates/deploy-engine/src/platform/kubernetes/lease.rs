@@ -244,6 +244,87 @@ impl LockStore for LeaseLock {
     }
 }
 
+/// The annotation of the Lease holding control record `name` (`control`, `paused`).
+pub fn control_annotation(name: &str) -> String {
+    format!("slipway.dev/canary-{name}")
+}
+
+/// A running canary's control records as annotations of the run's Lease
+/// (`slipway.dev/canary-control`, `slipway.dev/canary-paused`): in the cluster, so
+/// `deploy promote` and `deploy abort` from any machine or job reach the run, and gone
+/// with the Lease when the run ends (no order outlives its canary). A merge patch
+/// changes only the annotation, so it never disturbs the holder's renewals.
+#[derive(Debug)]
+pub struct LeaseControl {
+    cluster: Arc<Cluster>,
+    name: String,
+}
+
+impl LeaseControl {
+    /// The control records of `environment`'s Lease.
+    pub fn new(cluster: Arc<Cluster>, environment: &str) -> Self {
+        Self {
+            cluster,
+            name: format!("slipway-lock-{environment}"),
+        }
+    }
+
+    fn annotate(&self, run: &Run, annotations: &Value) -> Result<()> {
+        let patch = json!({"metadata": {"annotations": annotations}});
+        match self.cluster.kubectl.patch(
+            run,
+            "lease.coordination.k8s.io",
+            &self.name,
+            "merge",
+            &patch,
+            Mode::Cleanup,
+        )? {
+            Ok(_) => Ok(()),
+            Err(r) if r.is("NotFound") => Err(Error::failed(format!(
+                "lease {} in {} is gone: no run holds the environment",
+                self.name,
+                self.cluster.kubectl.namespace()
+            ))),
+            Err(r) => Err(Error::failed(format!(
+                "annotating lease {} in {}: {}",
+                self.name,
+                self.cluster.kubectl.namespace(),
+                r.message
+            ))),
+        }
+    }
+}
+
+impl crate::control::ControlStore for LeaseControl {
+    fn write(&self, run: &Run, name: &str, json: &str) -> Result<()> {
+        self.annotate(run, &json!({control_annotation(name): json}))
+    }
+
+    fn read(&self, run: &Run, name: &str) -> Result<Option<String>> {
+        Ok(self
+            .cluster
+            .kubectl
+            .get(run, "lease.coordination.k8s.io", &self.name)?
+            .and_then(|l| {
+                l["metadata"]["annotations"][control_annotation(name)]
+                    .as_str()
+                    .map(str::to_owned)
+            }))
+    }
+
+    fn remove(&self, run: &Run, names: &[&str]) -> Result<()> {
+        let mut annotations = json!({});
+        for n in names {
+            annotations[control_annotation(n)] = Value::Null;
+        }
+        match self.annotate(run, &annotations) {
+            // No Lease, no records.
+            Err(Error::Failed(m)) if m.contains("is gone") => Ok(()),
+            other => other,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

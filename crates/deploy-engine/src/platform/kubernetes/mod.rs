@@ -746,6 +746,10 @@ impl crate::platform::Platform for KubePlatform {
         ))
     }
 
+    fn control_store(&self, env: &Environment) -> Arc<dyn crate::control::ControlStore> {
+        Arc::new(lease::LeaseControl::new(self.cluster(), &env.name))
+    }
+
     fn own_router(&self) -> Option<Box<dyn Router>> {
         Some(Box::new(service::ServiceRouter::new(self.cluster())))
     }

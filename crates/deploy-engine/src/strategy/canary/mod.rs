@@ -38,7 +38,7 @@ impl Strategy for Canary {
     }
 
     fn execute(&self, run: &Run, d: &mut Deployment<'_>) -> Result<()> {
-        let control = Control::new(d.platform.primary(), &d.env.state_dir);
+        let control = Control::with_store(d.platform.control_store(d.env));
         control.clear(run)?;
         let result = steps(run, d, &control);
         if let Err(e) = control.clear(run) {
