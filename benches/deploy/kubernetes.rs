@@ -6,7 +6,7 @@
 //! resourceVersion moves) and when the cluster has done it (the rollout is complete, the
 //! endpoints hold only the new slot). The controller's time is the span between the two;
 //! Slipway's overhead is the step's wall time minus that span: reading state before the
-//! change, kubectl start-up, and noticing the end (the 200 ms poll).
+//! change, kubectl start-up, and noticing the end (the watch event).
 //!
 //! 1. rolling step: `start` of a new image on a 3-replica Deployment, max_surge 1;
 //! 2. blue-green switch: the Service selector patch to the other ready slot.

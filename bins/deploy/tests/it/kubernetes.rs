@@ -653,3 +653,16 @@ fn promote_from_another_machine_reaches_a_paused_canary_through_the_lease() {
         "no control file on either machine"
     );
 }
+
+#[test]
+fn rolling_percentages_go_on_the_deployment_as_kubernetes_reads_them() {
+    let site = KubeSite::rolling(4, "max_surge = \"50%\"\nmax_unavailable = \"25%\"", "");
+    let d = deployed(&site, "v1");
+    assert_eq!(d["status"], "succeeded");
+    let web = site.deployment("web");
+    let rolling = &web["spec"]["strategy"]["rollingUpdate"];
+    assert_eq!(rolling["maxSurge"], "50%", "{rolling}");
+    assert_eq!(rolling["maxUnavailable"], "25%", "{rolling}");
+    assert_eq!(web["status"]["availableReplicas"], 4);
+    assert_eq!(site.image("web"), "example/web:v1");
+}

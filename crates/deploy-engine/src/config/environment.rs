@@ -15,7 +15,7 @@ use super::{
 use crate::analysis::AnalysisConfig;
 use crate::haproxy::config::HaproxyConfig;
 use crate::platform::command::config::CommandConfig;
-use crate::platform::kubernetes::config::{IntOrPercent, KubernetesConfig};
+use crate::platform::kubernetes::config::{IntOrPercent, IntOrString, KubernetesConfig};
 use crate::strategy::canary::config::CanaryConfig;
 
 /// `[deploy.environments.NAME]` as written.
@@ -63,12 +63,14 @@ pub struct EnvironmentConfig {
     pub hooks: HooksConfig,
     /// How long to watch the new version after the switch, health-checking it (default 0s).
     pub validation_window: Duration,
-    /// Rolling: hosts taken out of rotation at a time, as Kubernetes' `maxUnavailable`
-    /// (default 1, or 0 when `max_surge` is set).
-    pub max_unavailable: Option<usize>,
+    /// Rolling: hosts taken out of rotation at a time, as Kubernetes' `maxUnavailable`: a
+    /// number, or a percentage of the hosts rounded down (default 1, or 0 when
+    /// `max_surge` is set).
+    pub max_unavailable: Option<IntOrString>,
     /// Rolling: hosts that start the new version while their old one keeps serving, as
-    /// Kubernetes' `maxSurge` (default 0).
-    pub max_surge: Option<usize>,
+    /// Kubernetes' `maxSurge`: a number, or a percentage of the hosts rounded up
+    /// (default 0).
+    pub max_surge: Option<IntOrString>,
     /// Rolling: how long each batch is analysed after it went back into rotation (default
     /// 30s; needs an `[analysis]` section).
     pub batch_window: Option<Duration>,

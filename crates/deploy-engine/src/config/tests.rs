@@ -1,6 +1,7 @@
 //! `[deploy]` read from text and checked into environments.
 
 use super::*;
+use crate::platform::kubernetes::config::IntOrPercent;
 
 fn section(text: &str) -> Result<DeploySection, Failure> {
     let file =
@@ -181,4 +182,59 @@ fn host_name_and_address_are_tokens_and_a_refusal_names_the_field() {
     }
     assert!(SshTarget::parse("deploy@-oProxyCommand=x").is_err());
     assert!(SshTarget::parse("../x@web1").is_err());
+}
+
+fn fleet(top: &str) -> Result<Environment, Failure> {
+    let text = format!(
+        "[deploy.environments.fleet]\nstrategy = \"rolling\"\nstart = \"a\"\nstop = \"b\"\nrouter = \"none\"\n\
+         hosts = [\"deploy@10.0.0.1\", \"deploy@10.0.0.2\", \"deploy@10.0.0.3\", \"deploy@10.0.0.4\", \"deploy@10.0.0.5\"]\n{top}\n"
+    );
+    section(&text).unwrap().environment("fleet", "slipway.toml")
+}
+
+#[test]
+fn percentages_of_hosts_round_as_kubernetes_does_surge_up_and_unavailable_down() {
+    // 25 % of 5 hosts: a surge of 2 (1.25 up), 1 unavailable (1.25 down).
+    let env = fleet("max_surge = \"25%\"\nmax_unavailable = \"25%\"").unwrap();
+    assert_eq!((env.max_surge, env.max_unavailable), (2, 1));
+    let env = fleet("max_surge = \"100%\"\nmax_unavailable = 0").unwrap();
+    assert_eq!((env.max_surge, env.max_unavailable), (5, 0));
+    // 10 % of 5 rounds down to no host: one at a time, as Kubernetes does for pods.
+    let env = fleet("max_unavailable = \"10%\"").unwrap();
+    assert_eq!((env.max_surge, env.max_unavailable), (0, 1));
+}
+
+#[test]
+fn a_bad_percentage_is_an_error_naming_the_key() {
+    let err = fleet("max_surge = \"lots\"").unwrap_err();
+    assert!(
+        err.cause
+            .contains("deploy.environments.fleet.max_surge: \"lots\" is neither"),
+        "{}",
+        err.cause
+    );
+    let err = fleet("max_unavailable = \"150%\"").unwrap_err();
+    assert!(
+        err.cause
+            .contains("deploy.environments.fleet.max_unavailable: \"150%\" is more than 100%"),
+        "{}",
+        err.cause
+    );
+    let err = fleet("max_surge = -1").unwrap_err();
+    assert!(err.cause.contains("fleet.max_surge"), "{}", err.cause);
+    let err = fleet("max_surge = \"0%\"\nmax_unavailable = \"0%\"").unwrap_err();
+    assert!(err.cause.contains("both be 0"), "{}", err.cause);
+}
+
+#[test]
+fn kubernetes_gets_percentages_as_written() {
+    let text = "[deploy.environments.k]\nplatform = \"kubernetes\"\nstrategy = \"rolling\"\n\
+        max_surge = \"25%\"\nmax_unavailable = 0\n\
+        [deploy.environments.k.kubernetes]\ndeployment = \"web\"\nimage = \"example/web:{version}\"\n";
+    let env = section(text)
+        .unwrap()
+        .environment("k", "slipway.toml")
+        .unwrap();
+    assert_eq!(env.kubernetes_max_surge, Some(IntOrPercent::Percent(25)));
+    assert_eq!(env.kubernetes_max_unavailable, Some(IntOrPercent::Int(0)));
 }

@@ -11,7 +11,7 @@ use super::{
     DeploySection, Environment, EnvironmentConfig, Host, HostEntry, HostTable, PlatformKind,
     RouterHost, RouterKind, SshTarget, StrategyKind,
 };
-use crate::platform::kubernetes::config::{HOST as KUBERNETES_HOST, IntOrPercent};
+use crate::platform::kubernetes::config::{HOST as KUBERNETES_HOST, IntOrPercent, IntOrString};
 use crate::template;
 
 /// Names keys of one environment in errors: `FILE: deploy.environments.NAME.KEY`.
@@ -91,7 +91,8 @@ impl DeploySection {
         if raw.health.failures == 0 || raw.health.successes == 0 {
             return Err(keys.bad("health", "failures and successes must be at least 1"));
         }
-        let (max_surge, max_unavailable) = surge(raw, &keys)?;
+        let surge = surge(raw, hosts.len(), &keys)?;
+        let (max_surge, max_unavailable) = (surge.surge_hosts, surge.unavailable_hosts);
         let strategy_keys = raw.strategy_keys();
         if let Some(k) = strategy_keys
             .iter()
@@ -162,14 +163,8 @@ impl DeploySection {
             platform: raw.platform,
             command: raw.command.clone(),
             kubernetes: raw.kubernetes.clone(),
-            kubernetes_max_surge: raw
-                .max_surge
-                .filter(|_| kube)
-                .map(|n| IntOrPercent::Int(n as u32)),
-            kubernetes_max_unavailable: raw
-                .max_unavailable
-                .filter(|_| kube)
-                .map(|n| IntOrPercent::Int(n as u32)),
+            kubernetes_max_surge: surge.surge.filter(|_| kube),
+            kubernetes_max_unavailable: surge.unavailable.filter(|_| kube),
             canary,
             analysis,
             analysis_configured: raw.analysis.is_some(),
@@ -387,14 +382,31 @@ fn check_commands(raw: &EnvironmentConfig, kube: bool, keys: &Keys<'_>) -> Resul
     Ok(())
 }
 
-/// Rolling's `(max_surge, max_unavailable)`, as Kubernetes defines them: unavailable
-/// defaults to 1, or 0 when a surge is set; both 0 could move nothing.
-fn surge(raw: &EnvironmentConfig, keys: &Keys<'_>) -> Result<(usize, usize), Failure> {
-    let max_surge = raw.max_surge.unwrap_or(0);
-    let max_unavailable = raw
-        .max_unavailable
-        .unwrap_or(usize::from(raw.max_surge.is_none()));
-    if max_surge == 0 && max_unavailable == 0 {
+/// Rolling's `max_surge` and `max_unavailable`, as written and in hosts.
+struct Batching {
+    surge: Option<IntOrPercent>,
+    unavailable: Option<IntOrPercent>,
+    surge_hosts: usize,
+    unavailable_hosts: usize,
+}
+
+/// Rolling's `max_surge` and `max_unavailable`, as Kubernetes defines them: a number or
+/// a percentage (of the `hosts` here; of the replicas on a Deployment, which gets them as
+/// written), a surge rounded up and unavailable rounded down. Unavailable defaults to 1,
+/// or 0 when a surge is set; both written as 0 could move nothing. Percentages that both
+/// round to 0 hosts make one host unavailable at a time, as Kubernetes does for pods.
+fn surge(raw: &EnvironmentConfig, hosts: usize, keys: &Keys<'_>) -> Result<Batching, Failure> {
+    let parse = |k: &str, written: Option<&IntOrString>, at_most_100: bool| {
+        written
+            .map(|w| IntOrPercent::parse(w, at_most_100))
+            .transpose()
+            .map_err(|why| keys.bad(k, why))
+    };
+    let surge = parse("max_surge", raw.max_surge.as_ref(), false)?;
+    let unavailable = parse("max_unavailable", raw.max_unavailable.as_ref(), true)?;
+    let zero =
+        |v: Option<IntOrPercent>, default_zero: bool| v.map_or(default_zero, IntOrPercent::is_zero);
+    if zero(surge, true) && zero(unavailable, surge.is_some()) {
         return Err(keys
             .bad(
                 "max_unavailable",
@@ -402,7 +414,18 @@ fn surge(raw: &EnvironmentConfig, keys: &Keys<'_>) -> Result<(usize, usize), Fai
             )
             .help("max_surge = 1, max_unavailable = 0 keeps every host serving"));
     }
-    Ok((max_surge, max_unavailable))
+    let max_surge = surge.map_or(0, |s| s.of(hosts.max(1), true));
+    let mut max_unavailable =
+        unavailable.map_or(usize::from(surge.is_none()), |u| u.of(hosts.max(1), false));
+    if max_surge == 0 && max_unavailable == 0 {
+        max_unavailable = 1;
+    }
+    Ok(Batching {
+        surge,
+        unavailable,
+        surge_hosts: max_surge,
+        unavailable_hosts: max_unavailable,
+    })
 }
 
 /// Checks a `--version` value: a token safe in commands and file names (exit 2 naming

@@ -21,22 +21,76 @@ use slipway_kit::Failure;
 /// The one "host" of a Kubernetes environment, in logs and the ledger.
 pub const HOST: &str = "kubernetes";
 
-/// An integer or a percentage, as a Deployment's `maxSurge` and `maxUnavailable` take.
+/// `max_surge` or `max_unavailable` as written: a number or a string, checked by
+/// [`IntOrPercent::parse`] (Kubernetes' IntOrString).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
+pub enum IntOrString {
+    /// `max_surge = 1`.
+    Int(i64),
+    /// `max_surge = "25%"`.
+    Text(String),
+}
+
+/// A number or a percentage, as a Deployment's `maxSurge` and `maxUnavailable` take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IntOrPercent {
-    /// A number of pods.
+    /// A number of pods or hosts.
     Int(u32),
-    /// `"25%"`.
-    Percent(String),
+    /// A percentage of the replicas or hosts, `"25%"`.
+    Percent(u32),
 }
 
 impl IntOrPercent {
-    /// The value for the Deployment's JSON.
-    pub fn to_json(&self) -> serde_json::Value {
+    /// Checks `written`: a whole number of at least 0, or `"N%"` (N at most 100 when
+    /// `at_most_100`, as Kubernetes allows for `maxUnavailable`). The error says why.
+    pub fn parse(written: &IntOrString, at_most_100: bool) -> Result<Self, String> {
+        let percent = match written {
+            IntOrString::Int(n) => {
+                return u32::try_from(*n)
+                    .map(Self::Int)
+                    .map_err(|_| format!("{n} is not a number of pods or hosts (0 or more)"));
+            }
+            IntOrString::Text(t) => t
+                .strip_suffix('%')
+                .filter(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
+                .and_then(|d| d.parse::<u32>().ok())
+                .ok_or_else(|| {
+                    format!("{t:?} is neither a number nor a percentage like \"25%\"")
+                })?,
+        };
+        if at_most_100 && percent > 100 {
+            return Err(format!("\"{percent}%\" is more than 100%"));
+        }
+        Ok(Self::Percent(percent))
+    }
+
+    /// Whether it is 0 (`0` or `"0%"`).
+    pub fn is_zero(self) -> bool {
+        matches!(self, Self::Int(0) | Self::Percent(0))
+    }
+
+    /// How many of `total` it is, rounding a percentage up (`round_up`, as Kubernetes does
+    /// for `maxSurge`) or down (`maxUnavailable`).
+    pub fn of(self, total: usize, round_up: bool) -> usize {
+        match self {
+            Self::Int(n) => n as usize,
+            Self::Percent(p) => {
+                let scaled = total * p as usize;
+                if round_up {
+                    scaled.div_ceil(100)
+                } else {
+                    scaled / 100
+                }
+            }
+        }
+    }
+
+    /// The value for the Deployment's JSON (`1` or `"25%"`).
+    pub fn to_json(self) -> serde_json::Value {
         match self {
             Self::Int(n) => serde_json::json!(n),
-            Self::Percent(p) => serde_json::json!(p),
+            Self::Percent(p) => serde_json::json!(format!("{p}%")),
         }
     }
 }
@@ -169,6 +223,29 @@ mod tests {
             service: Some("web".into()),
             ..KubernetesConfig::default()
         }
+    }
+
+    #[test]
+    fn percentages_round_as_kubernetes_does_and_bad_ones_say_why() {
+        let p = |t: &str, cap| IntOrPercent::parse(&IntOrString::Text(t.into()), cap);
+        assert_eq!(p("25%", true), Ok(IntOrPercent::Percent(25)));
+        assert_eq!(p("150%", false), Ok(IntOrPercent::Percent(150)));
+        assert!(p("150%", true).unwrap_err().contains("more than 100%"));
+        assert!(p("abc", false).unwrap_err().contains("percentage like"));
+        assert!(
+            p("2", false).is_err(),
+            "a number in a string is not a percentage"
+        );
+        assert!(IntOrPercent::parse(&IntOrString::Int(-1), false).is_err());
+        // 25% of 10: surge 3 (up), unavailable 2 (down).
+        assert_eq!(IntOrPercent::Percent(25).of(10, true), 3);
+        assert_eq!(IntOrPercent::Percent(25).of(10, false), 2);
+        assert_eq!(IntOrPercent::Int(2).of(10, true), 2);
+        assert_eq!(
+            IntOrPercent::Percent(25).to_json(),
+            serde_json::json!("25%")
+        );
+        assert!(IntOrPercent::Percent(0).is_zero());
     }
 
     #[test]

@@ -127,8 +127,8 @@ impl Cluster {
             config: c.clone(),
             environment: env.name.clone(),
             slots: env.slot_names.clone(),
-            max_surge: env.kubernetes_max_surge.clone(),
-            max_unavailable: env.kubernetes_max_unavailable.clone(),
+            max_surge: env.kubernetes_max_surge,
+            max_unavailable: env.kubernetes_max_unavailable,
             autoscalers: OnceLock::new(),
         }
     }
@@ -483,10 +483,10 @@ impl KubePlatform {
         let mut spec = json!({});
         if c.max_surge.is_some() || c.max_unavailable.is_some() {
             let mut rolling = json!({});
-            if let Some(s) = &c.max_surge {
+            if let Some(s) = c.max_surge {
                 rolling["maxSurge"] = s.to_json();
             }
-            if let Some(u) = &c.max_unavailable {
+            if let Some(u) = c.max_unavailable {
                 rolling["maxUnavailable"] = u.to_json();
             }
             spec["strategy"] = json!({"type": "RollingUpdate", "rollingUpdate": rolling});
