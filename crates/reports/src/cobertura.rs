@@ -10,7 +10,7 @@ use crate::Options;
 use crate::error::ParseError;
 use crate::model::{Counter, CoverageReport, FileCoverage};
 
-use crate::xml::{RawAttrs, attr, attr_num, expect_root, num, uint};
+use crate::xml::{RawAttrs, attr, attr_num, expect_root, is, num, uint};
 use crate::xml_reader::{Doc, Step, Tag, Xml};
 
 /// Parses a Cobertura report from `input`; `path` names it in errors.
@@ -89,7 +89,15 @@ fn rooted(report: CoverageReport, sources: &[String]) -> CoverageReport {
 
 impl State<'_> {
     fn start(&mut self, doc: &Doc<'_>, e: &Tag<'_>, root: bool) -> Result<(), ParseError> {
-        match e.local_name() {
+        let name = e.local_name();
+        // `<line>` first, compared without a call: a large report has millions of them.
+        if !root && is(name, b"line") {
+            if self.in_method == 0 {
+                self.line(e);
+            }
+            return Ok(());
+        }
+        match name {
             b"coverage" if root => {
                 self.summary_lines = Counter {
                     covered: attr_num(e, b"lines-covered").unwrap_or(0),
@@ -120,72 +128,76 @@ impl State<'_> {
                 self.in_source = true;
                 self.source.clear();
             }
-            b"line" if self.in_method == 0 => {
-                if let Some((_, fc, keep)) = self.class.as_mut() {
-                    // One pass over the attributes, no allocation: this is the
-                    // element a large report has millions of.
-                    let (mut number, mut hits, mut branch, mut cond) = (None, 0u64, false, None);
-                    let mut missing_branches = None;
-                    for (k, v) in RawAttrs::of(e) {
-                        match k {
-                            b"number" => {
-                                number = uint(v)
-                                    .and_then(|n| u32::try_from(n).ok())
-                                    .or_else(|| num::<u32>(v));
-                            }
-                            b"hits" => {
-                                hits = uint(v)
-                                    .or_else(|| num::<f64>(v).map(|h| h.max(0.0) as u64))
-                                    .unwrap_or(0);
-                            }
-                            b"branch" => branch = v == b"true",
-                            b"condition-coverage" => cond = Some(v),
-                            b"missing-branches" => missing_branches = Some(v),
-                            _ => {}
-                        }
-                    }
-                    fc.lines.total += 1;
-                    if hits > 0 {
-                        fc.lines.covered += 1;
-                    }
-                    fc.detail.line(number, hits > 0);
-                    if *keep {
-                        if let Some(n) = number {
-                            fc.line_hits.push((n, hits));
-                        }
-                    }
-                    if branch {
-                        if let Some((c, t)) = cond
-                            .and_then(|c| std::str::from_utf8(c).ok())
-                            .and_then(condition_coverage)
-                        {
-                            fc.branches.covered += c;
-                            fc.branches.total += t;
-                            let names = missing_branches
-                                .and_then(|m| std::str::from_utf8(m).ok())
-                                .map(|m| {
-                                    m.split(',')
-                                        .map(|d| d.trim().to_owned())
-                                        .filter(|d| !d.is_empty())
-                                        .collect::<Vec<_>>()
-                                });
-                            let names = names.or_else(|| (c == t).then(Vec::new));
-                            fc.detail.add_named_branches(
-                                number,
-                                u32::try_from(c).unwrap_or(u32::MAX),
-                                u32::try_from(t).unwrap_or(u32::MAX),
-                                names,
-                            );
-                        }
-                    }
-                }
-            }
             _ => {}
         }
         Ok(())
     }
 
+    /// One `<line>` of a class (not of a method): counts and, when asked, detail.
+    fn line(&mut self, e: &Tag<'_>) {
+        if let Some((_, fc, keep)) = self.class.as_mut() {
+            // One pass over the attributes, no allocation: this is the
+            // element a large report has millions of.
+            let (mut number, mut hits, mut branch, mut cond) = (None, 0u64, false, None);
+            let mut missing_branches = None;
+            for (k, v) in RawAttrs::of(e) {
+                if is(k, b"number") {
+                    number = uint(v)
+                        .and_then(|n| u32::try_from(n).ok())
+                        .or_else(|| num::<u32>(v));
+                } else if is(k, b"hits") {
+                    hits = uint(v)
+                        .or_else(|| num::<f64>(v).map(|h| h.max(0.0) as u64))
+                        .unwrap_or(0);
+                } else if is(k, b"branch") {
+                    branch = is(v, b"true");
+                } else if is(k, b"condition-coverage") {
+                    cond = Some(v);
+                } else if is(k, b"missing-branches") {
+                    missing_branches = Some(v);
+                }
+            }
+            fc.lines.total += 1;
+            if hits > 0 {
+                fc.lines.covered += 1;
+            }
+            fc.detail.line(number, hits > 0);
+            if *keep {
+                if let Some(n) = number {
+                    fc.line_hits.push((n, hits));
+                }
+            }
+            if branch {
+                if let Some((c, t)) = cond
+                    .and_then(|c| std::str::from_utf8(c).ok())
+                    .and_then(condition_coverage)
+                {
+                    fc.branches.covered += c;
+                    fc.branches.total += t;
+                    let names = missing_branches
+                        .and_then(|m| std::str::from_utf8(m).ok())
+                        .map(|m| {
+                            m.split(',')
+                                .map(|d| d.trim().to_owned())
+                                .filter(|d| !d.is_empty())
+                                .collect::<Vec<_>>()
+                        });
+                    let names = names.or_else(|| (c == t).then(Vec::new));
+                    fc.detail.add_named_branches(
+                        number,
+                        u32::try_from(c).unwrap_or(u32::MAX),
+                        u32::try_from(t).unwrap_or(u32::MAX),
+                        names,
+                    );
+                }
+            }
+        }
+    }
+
     fn end(&mut self, name: &[u8]) {
+        if is(name, b"line") {
+            return;
+        }
         match name {
             b"method" => self.in_method = self.in_method.saturating_sub(1),
             b"source" if self.in_source => {

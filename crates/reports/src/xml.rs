@@ -41,29 +41,49 @@ impl<'a> RawAttrs<'a> {
 impl<'a> Iterator for RawAttrs<'a> {
     type Item = (&'a [u8], &'a [u8]);
 
+    /// One pass of index loops over `key="value"` (this runs for every attribute of
+    /// millions of elements): the first `=` ends the key (trailing space trimmed), the
+    /// value runs to the matching quote.
     fn next(&mut self) -> Option<Self::Item> {
-        let rest = self.rest;
-        let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
-        let rest = &rest[start..];
-        let Some(eq) = memchr_byte(b'=', rest) else {
+        let b = self.rest;
+        let mut i = 0;
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i == b.len() {
+            return None;
+        }
+        let start = i;
+        while i < b.len() && b[i] != b'=' {
+            i += 1;
+        }
+        if i == b.len() {
             self.malformed = true;
             return None;
-        };
-        let key = trim_end(&rest[..eq]);
-        let after = &rest[eq + 1..];
-        let q = after.iter().position(|b| !b.is_ascii_whitespace())?;
-        let quote = after[q];
+        }
+        let key = trim_end(&b[start..i]);
+        i += 1;
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        // `key=` and nothing after: `well_formed` sees what is left.
+        let quote = *b.get(i)?;
         if quote != b'"' && quote != b'\'' {
             self.rest = &[];
             self.malformed = true;
             return None;
         }
-        let body = &after[q + 1..];
-        let Some(end) = memchr_byte(quote, body) else {
+        i += 1;
+        let value_start = i;
+        while i < b.len() && b[i] != quote {
+            i += 1;
+        }
+        if i == b.len() {
             self.malformed = true;
             return None;
-        };
-        self.rest = &body[end + 1..];
+        }
+        let value = &b[value_start..i];
+        self.rest = &b[i + 1..];
         if self
             .rest
             .first()
@@ -73,18 +93,12 @@ impl<'a> Iterator for RawAttrs<'a> {
             self.malformed = true;
         }
         // Keys may carry a namespace prefix: compare local names.
-        let local = key
-            .iter()
-            .rposition(|&b| b == b':')
-            .map_or(key, |i| &key[i + 1..]);
-        Some((local, &body[..end]))
+        let mut k = key.len();
+        while k > 0 && key[k - 1] != b':' {
+            k -= 1;
+        }
+        Some((&key[k..], value))
     }
-}
-
-/// A plain loop: attribute names and values are a few bytes, where `memchr`'s set-up
-/// costs more than the search.
-fn memchr_byte(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == needle)
 }
 
 fn trim_end(b: &[u8]) -> &[u8] {
@@ -125,6 +139,13 @@ pub(crate) fn decode_into(raw: &[u8], out: &mut String) {
 /// raw text rather than failing the whole report.
 pub(crate) fn attr(e: &Tag<'_>, name: &[u8]) -> Option<String> {
     attr_raw(e, name).map(decode_value)
+}
+
+/// Whether `bytes` is `lit`, compared byte by byte in line (a slice `==` calls `memcmp`,
+/// which costs more than the comparison for the names of a hot loop).
+#[inline]
+pub(crate) fn is<const N: usize>(bytes: &[u8], lit: &[u8; N]) -> bool {
+    bytes.len() == N && bytes.iter().zip(lit).all(|(a, b)| a == b)
 }
 
 /// Parses an unsigned decimal integer from raw attribute bytes (the common case, without
@@ -197,4 +218,62 @@ pub(crate) fn expect_root(
                 .join(" or ")
         ),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The attributes of `<e ATTRS>` and whether they were well formed.
+    fn attrs(content: &str) -> (Vec<(String, String)>, bool) {
+        let tag = Tag::new(content.as_bytes());
+        let mut it = RawAttrs::of(&tag);
+        let got = it
+            .by_ref()
+            .map(|(k, v)| {
+                (
+                    String::from_utf8_lossy(k).into_owned(),
+                    String::from_utf8_lossy(v).into_owned(),
+                )
+            })
+            .collect();
+        (got, it.well_formed())
+    }
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn attributes_are_split_as_written_with_prefixes_dropped_from_keys() {
+        assert_eq!(
+            attrs("line number=\"1\"\thits = '2' x:branch=\"a>b\" "),
+            (
+                pairs(&[("number", "1"), ("hits", "2"), ("branch", "a>b")]),
+                true
+            )
+        );
+        assert_eq!(attrs("e"), (vec![], true));
+        // The first `=` ends the key, spaces before it trimmed (as before the one-pass loop).
+        assert_eq!(attrs("e a b=\"1\""), (pairs(&[("a b", "1")]), true));
+    }
+
+    #[test]
+    fn malformed_attributes_are_flagged() {
+        assert!(!attrs("e a=\"1\"b=\"2\"").1, "missing separator");
+        assert!(!attrs("e a=1").1, "unquoted value");
+        assert!(!attrs("e a=\"1").1, "unclosed value");
+        assert!(!attrs("e a").1, "no value");
+        assert!(!attrs("e a=").1, "nothing after =");
+    }
+
+    #[test]
+    fn names_compare_whole() {
+        assert!(is(b"line", b"line"));
+        assert!(!is(b"lines", b"line"));
+        assert!(!is(b"lin", b"line"));
+        assert!(!is(b"Line", b"line"));
+    }
 }

@@ -74,7 +74,8 @@ pub(crate) struct Tag<'b> {
 }
 
 impl<'b> Tag<'b> {
-    fn new(content: &'b [u8]) -> Self {
+    /// A tag from what is between `<` and `>` (without the `/` of an empty element).
+    pub(crate) fn new(content: &'b [u8]) -> Self {
         Self {
             content,
             name_len: name_len(content),
@@ -200,7 +201,7 @@ where
             return Ok((if last { Stop::Done } else { Stop::More }, pos));
         };
         if first != b'<' {
-            match memchr::memchr2(b'<', b'&', rest) {
+            match markup(rest) {
                 Some(i) if rest[i] == b'<' || i > 0 => {
                     doc.end = doc.at + i as u64;
                     doc.text_event(&rest[..i], f)?;
@@ -268,6 +269,17 @@ where
         }
         pos += after;
     }
+}
+
+/// The index of the first `<` or `&` in `text`: a plain loop over the first bytes (text
+/// between elements is a newline and an indent), `memchr` past them.
+fn markup(text: &[u8]) -> Option<usize> {
+    const SHORT: usize = 32;
+    let head = &text[..text.len().min(SHORT)];
+    if let Some(i) = head.iter().position(|&b| b == b'<' || b == b'&') {
+        return Some(i);
+    }
+    memchr::memchr2(b'<', b'&', &text[head.len()..]).map(|i| i + head.len())
 }
 
 /// The index in `tag` (what follows a `<`) of the `>` that ends it, skipping quoted
