@@ -285,27 +285,22 @@ impl Kubectl {
             "patch {kind} {} --type {patch_type} --patch-file /dev/stdin -o json",
             quote(name)
         );
-        let child = if run.dry_run {
-            None
-        } else {
-            let script = format!("exec {}", self.command(&args));
-            tracing::debug!(host = "local", "{script}");
-            let mut command = std::process::Command::new("sh");
-            command
-                .arg("-c")
-                .arg(&script)
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped());
-            std::os::unix::process::CommandExt::process_group(&mut command, 0);
-            command.spawn().ok()
-        };
         Prepared {
             kubectl: self.clone(),
             kind: kind.to_owned(),
             name: name.to_owned(),
             patch_type: patch_type.to_owned(),
-            child,
+            started: Started::spawn(self, &args, !run.dry_run),
+        }
+    }
+
+    /// A `get -f /dev/stdin --ignore-not-found -o json` started now, to be told later which
+    /// objects to read ([`PreparedRead::read`]): kubectl's start-up happens before the
+    /// read is needed (between two steps of a run), not on its critical path.
+    pub fn prepare_read(&self) -> PreparedRead {
+        PreparedRead {
+            kubectl: self.clone(),
+            started: Started::spawn(self, "get -f /dev/stdin --ignore-not-found -o json", true),
         }
     }
 
@@ -345,35 +340,51 @@ impl Kubectl {
     }
 }
 
-/// A patch whose kubectl already started ([`Kubectl::prepare_patch`]); killed on drop
-/// when unused.
+/// A kubectl started ahead, waiting on its stdin; killed on drop when unused.
 #[derive(Debug)]
-pub struct Prepared {
-    kubectl: Kubectl,
-    kind: String,
-    name: String,
-    patch_type: String,
+struct Started {
     child: Option<std::process::Child>,
 }
 
-impl Prepared {
-    /// Sends `patch` (a [`Kubectl::patch`] with the started kubectl): the object as the API
-    /// stored it, or the refusal. A change (`Mode::Change`) is killed on a signal.
-    pub fn patch(
-        mut self,
+impl Started {
+    /// `kubectl ARGS` with a piped stdin (`None` when `start` is false or it cannot start:
+    /// the caller then runs the ordinary call).
+    fn spawn(kubectl: &Kubectl, args: &str, start: bool) -> Self {
+        if !start {
+            return Self { child: None };
+        }
+        let script = format!("exec {}", kubectl.command(args));
+        tracing::debug!(host = "local", "{script}");
+        let mut command = std::process::Command::new("sh");
+        command
+            .arg("-c")
+            .arg(&script)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        Self {
+            child: command.spawn().ok(),
+        }
+    }
+
+    /// Writes `input` to the started kubectl and waits for it (at most [`TIMEOUT`]; a
+    /// change, `Mode::Change`, is killed on a signal). `None` when nothing was started.
+    fn finish(
+        &mut self,
+        kubectl: &Kubectl,
         run: &Run,
-        patch: &Value,
+        input: &[u8],
         mode: Mode,
-    ) -> Result<std::result::Result<Value, Refused>> {
+        what: &str,
+    ) -> Result<Option<Output>> {
         let Some(mut child) = self.child.take() else {
-            return self
-                .kubectl
-                .patch(run, &self.kind, &self.name, &self.patch_type, patch, mode);
+            return Ok(None);
         };
         if let Some(mut stdin) = child.stdin.take() {
             use std::io::Write as _;
             // A kubectl that died already shows in its exit status below.
-            let _ = stdin.write_all(patch.to_string().as_bytes());
+            let _ = stdin.write_all(input);
         }
         let readers: Vec<_> = [
             child
@@ -409,9 +420,7 @@ impl Prepared {
                     Error::Cancelled
                 } else {
                     Error::failed(format!(
-                        "kubectl patch {} {} did not finish within {}s",
-                        self.kind,
-                        self.name,
+                        "kubectl {what} did not finish within {}s",
                         TIMEOUT.as_secs()
                     ))
                 });
@@ -424,10 +433,56 @@ impl Prepared {
             stdout: texts.next().unwrap_or_default(),
             stderr: texts.next().unwrap_or_default(),
         };
+        if !out.ok && unreachable(&out.stderr) {
+            return Err(kubectl.cannot_reach(&out.stderr));
+        }
+        Ok(Some(out))
+    }
+}
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A patch whose kubectl already started ([`Kubectl::prepare_patch`]); killed on drop
+/// when unused.
+#[derive(Debug)]
+pub struct Prepared {
+    kubectl: Kubectl,
+    kind: String,
+    name: String,
+    patch_type: String,
+    started: Started,
+}
+
+impl Prepared {
+    /// Sends `patch` (a [`Kubectl::patch`] with the started kubectl): the object as the API
+    /// stored it, or the refusal. A change (`Mode::Change`) is killed on a signal.
+    pub fn patch(
+        mut self,
+        run: &Run,
+        patch: &Value,
+        mode: Mode,
+    ) -> Result<std::result::Result<Value, Refused>> {
+        let what = format!("patch {} {}", self.kind, self.name);
+        let body = patch.to_string();
+        let Some(out) = self
+            .started
+            .finish(&self.kubectl, run, body.as_bytes(), mode, &what)?
+        else {
+            return self
+                .kubectl
+                .patch(run, &self.kind, &self.name, &self.patch_type, patch, mode);
+        };
         if !out.ok {
             return Ok(Err(refused(&out)));
         }
-        parse(&out.stdout, &format!("patch {} {}", self.kind, self.name)).map(Ok)
+        parse(&out.stdout, &what).map(Ok)
     }
 
     /// [`Prepared::patch`], failing on a refusal with a message naming the object.
@@ -442,13 +497,57 @@ impl Prepared {
     }
 }
 
-impl Drop for Prepared {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+/// A read whose kubectl already started ([`Kubectl::prepare_read`]); killed on drop when
+/// unused.
+#[derive(Debug)]
+pub struct PreparedRead {
+    kubectl: Kubectl,
+    started: Started,
+}
+
+impl PreparedRead {
+    /// Reads `objects` (`KIND/NAME`, as [`Kubectl::get_all`] takes them): those that exist.
+    pub fn read(mut self, run: &Run, objects: &[String]) -> Result<Vec<Value>> {
+        let refs: Vec<Value> = objects.iter().filter_map(|o| reference(o)).collect();
+        if refs.len() != objects.len() {
+            return self.kubectl.get_all(run, objects);
         }
+        let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": refs});
+        let what = format!("get {}", objects.join(" "));
+        let Some(out) = self.started.finish(
+            &self.kubectl,
+            run,
+            list.to_string().as_bytes(),
+            Mode::Read,
+            &what,
+        )?
+        else {
+            return self.kubectl.get_all(run, objects);
+        };
+        if !out.ok {
+            return Err(Error::failed(format!(
+                "kubectl {what} in {}: {}",
+                self.kubectl.namespace(),
+                one_line(&out.stderr)
+            )));
+        }
+        if out.stdout.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        parse(&out.stdout, &what).map(items)
     }
+}
+
+/// The manifest naming `KIND/NAME` for `kubectl get -f` (the kinds a snapshot reads).
+fn reference(object: &str) -> Option<Value> {
+    let (kind, name) = object.split_once('/')?;
+    let (api_version, kind) = match kind {
+        "service" => ("v1", "Service"),
+        "deployment" => ("apps/v1", "Deployment"),
+        "horizontalpodautoscaler.autoscaling" => ("autoscaling/v1", "HorizontalPodAutoscaler"),
+        _ => return None,
+    };
+    Some(serde_json::json!({"apiVersion": api_version, "kind": kind, "metadata": {"name": name}}))
 }
 
 struct Output {

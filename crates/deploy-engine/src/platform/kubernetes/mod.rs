@@ -68,6 +68,8 @@ pub struct Cluster {
     /// The HorizontalPodAutoscalers that scale a slot's Deployment (their names), listed
     /// once per run.
     autoscalers: OnceLock<Vec<String>>,
+    /// The kubectl of the next [`Cluster::snapshot`], started after the previous one.
+    next_read: Mutex<Option<kubectl::PreparedRead>>,
 }
 
 /// The Service, the slot Deployments and their autoscalers as one `get` read them.
@@ -130,6 +132,7 @@ impl Cluster {
             max_surge: env.kubernetes_max_surge,
             max_unavailable: env.kubernetes_max_unavailable,
             autoscalers: OnceLock::new(),
+            next_read: Mutex::new(None),
         }
     }
 
@@ -226,8 +229,21 @@ impl Cluster {
                 objects.push(format!("horizontalpodautoscaler.autoscaling/{h}"));
             }
         }
+        // The kubectl started after the previous snapshot reads this one; the next one's
+        // starts now, so its start-up is off the next step's critical path.
+        let prepared = self
+            .next_read
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+            .unwrap_or_else(|| self.kubectl.prepare_read());
+        let read = prepared.read(run, &objects);
+        *self
+            .next_read
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(self.kubectl.prepare_read());
         let mut snapshot = Snapshot::default();
-        for object in self.kubectl.get_all(run, &objects)? {
+        for object in read? {
             let name = object["metadata"]["name"].as_str().unwrap_or_default();
             match object["kind"].as_str() {
                 Some("Service") => snapshot.service = Some(object),
