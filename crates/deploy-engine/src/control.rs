@@ -102,10 +102,7 @@ impl FileControl {
 impl ControlStore for FileControl {
     fn write(&self, run: &Run, name: &str, json: &str) -> Result<()> {
         let path = self.path(name);
-        let script = format!(
-            "mkdir -p {dir} && cat > {path}.$$ && mv -f {path}.$$ {path}",
-            dir = quote(&self.dir)
-        );
+        let script = crate::shell::write_file_script(&quote(&self.dir), &path);
         run.exec_ok(
             &*self.target,
             &format!("writing {}/{name}", self.dir),

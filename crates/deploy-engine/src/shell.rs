@@ -199,6 +199,12 @@ fn kill_group(pgid: u32) {
         .status();
 }
 
+/// The script that writes its stdin to `path` atomically (a temporary file in the same
+/// directory, then `mv`), creating `dir` first; both already quoted.
+pub fn write_file_script(dir: &str, path: &str) -> String {
+    format!("mkdir -p {dir} && cat > {path}.$$ && mv -f {path}.$$ {path}")
+}
+
 /// Quotes `text` for a POSIX shell. A leading `~/` stays expandable (`"$HOME"/'…'`).
 pub fn quote(text: &str) -> String {
     if let Some(rest) = text.strip_prefix("~/") {

@@ -562,13 +562,20 @@ fn canary_with_an_hpa_scales_the_canary_from_the_autoscalers_count_and_never_fig
     assert_eq!(site.deployment(&stable_name)["spec"]["replicas"], 0);
 }
 
-#[test]
-fn promote_from_another_machine_reaches_a_paused_canary_through_the_lease() {
-    let metrics = CanaryMetrics::start(0.0);
-    let site = metrics.site();
-    deployed(&site, "v1");
+/// The pause record the running canary keeps on its Lease, if any.
+fn paused_on_the_lease(site: &KubeSite) -> Option<serde_json::Value> {
+    site.get("leases", "slipway-lock-test").and_then(|l| {
+        l["metadata"]["annotations"]["slipway.dev/canary-paused"]
+            .as_str()
+            .and_then(|t| serde_json::from_str(t).ok())
+    })
+}
+
+/// `deploy --version v2 --pause-at 30` in the background, once it waits at 30 %.
+fn paused_canary(site: &KubeSite) -> std::process::Child {
     let mut canary = std::process::Command::new(assert_cmd::cargo::cargo_bin("deploy"));
     slipway_test_support::actions::clean_env(&mut canary);
+    let log = site.path().join("canary.log");
     let mut canary = canary
         .current_dir(site.path())
         .arg("--config")
@@ -583,19 +590,11 @@ fn promote_from_another_machine_reaches_a_paused_canary_through_the_lease() {
             "--json",
         ])
         .stdout(std::process::Stdio::piped())
-        .stderr(std::fs::File::create(site.path().join("canary.log")).unwrap())
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
-    let log = site.path().join("canary.log");
-    let paused = |s: &KubeSite| {
-        s.get("leases", "slipway-lock-test").and_then(|l| {
-            l["metadata"]["annotations"]["slipway.dev/canary-paused"]
-                .as_str()
-                .map(str::to_owned)
-        })
-    };
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    while paused(&site).is_none() {
+    while paused_on_the_lease(site).is_none() {
         let ended = canary.try_wait().unwrap();
         assert!(
             ended.is_none() && std::time::Instant::now() < deadline,
@@ -604,11 +603,17 @@ fn promote_from_another_machine_reaches_a_paused_canary_through_the_lease() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    let record: serde_json::Value = serde_json::from_str(&paused(&site).unwrap()).unwrap();
-    assert_eq!(record["step"], 30);
-    assert_eq!(record["version"], "v2");
-    // Another machine: the same slipway.toml with its own state_dir and working directory,
-    // so nothing reaches the run but the cluster.
+    let record = paused_on_the_lease(site).unwrap();
+    assert_eq!(
+        (record["step"].as_u64(), record["version"].as_str()),
+        (Some(30), Some("v2"))
+    );
+    canary
+}
+
+/// `deploy ACTION` from another machine: the same slipway.toml with its own state_dir and
+/// working directory, so nothing reaches the run but the cluster.
+fn from_elsewhere(site: &KubeSite, action: &str) -> (Output, tempfile::TempDir) {
     let elsewhere = tempfile::tempdir().unwrap();
     let config = std::fs::read_to_string(&site.config).unwrap().replace(
         &site.path().join("state").display().to_string(),
@@ -616,18 +621,28 @@ fn promote_from_another_machine_reaches_a_paused_canary_through_the_lease() {
     );
     let other = elsewhere.path().join("slipway.toml");
     std::fs::write(&other, config).unwrap();
-    let mut promote = std::process::Command::new(assert_cmd::cargo::cargo_bin("deploy"));
-    slipway_test_support::actions::clean_env(&mut promote);
-    let promote = assert_cmd::Command::from_std(promote)
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("deploy"));
+    slipway_test_support::actions::clean_env(&mut command);
+    let out = assert_cmd::Command::from_std(command)
         .current_dir(elsewhere.path())
         .env("NO_COLOR", "1")
         .arg("--config")
         .arg(&other)
-        .args(["--environment", ENV, "promote"])
+        .args(["--environment", ENV, action])
         .timeout(Duration::from_secs(120))
         .output()
         .unwrap();
-    assert!(promote.status.success(), "{}", stderr(&promote));
+    assert!(out.status.success(), "{action}: {}", stderr(&out));
+    (out, elsewhere)
+}
+
+#[test]
+fn promote_from_another_machine_reaches_a_paused_canary_through_the_lease() {
+    let metrics = CanaryMetrics::start(0.0);
+    let site = metrics.site();
+    deployed(&site, "v1");
+    let canary = paused_canary(&site);
+    let (promote, elsewhere) = from_elsewhere(&site, "promote");
     assert!(
         String::from_utf8_lossy(&promote.stdout).contains("from 30%"),
         "{}",
@@ -648,10 +663,45 @@ fn promote_from_another_machine_reaches_a_paused_canary_through_the_lease() {
         "the Lease, and its control records, went with the run"
     );
     assert!(
-        !site.path().join("state").join("control").exists()
-            && !elsewhere.path().join("state").join("control").exists(),
+        !site
+            .path()
+            .join("state")
+            .join("test")
+            .join("control")
+            .exists()
+            && !elsewhere
+                .path()
+                .join("state")
+                .join("test")
+                .join("control")
+                .exists(),
         "no control file on either machine"
     );
+}
+
+#[test]
+fn abort_from_another_machine_puts_a_paused_kubernetes_canary_back_on_stable() {
+    let metrics = CanaryMetrics::start(0.0);
+    let site = metrics.site();
+    deployed(&site, "v1");
+    let canary = paused_canary(&site);
+    from_elsewhere(&site, "abort");
+    let out = canary.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let d = doc(&out);
+    assert_eq!(d["status"], "rolled-back");
+    assert!(
+        d["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("with `deploy abort` at 30%"),
+        "{d}"
+    );
+    let svc = site.get("services", "web").unwrap();
+    assert_eq!(svc["spec"]["selector"]["slipway.dev/slot"], "blue");
+    assert_eq!(site.endpoints("web").get("blue"), Some(&10));
+    assert_eq!(site.ledger()["active"]["version"], "v1");
+    assert!(site.get("leases", "slipway-lock-test").is_none());
 }
 
 #[test]

@@ -246,7 +246,7 @@ impl Haproxy {
             .map_err(|e| Error::failed(format!("cannot serialise the routing: {e}")))?;
         let dir = quote(&self.state_dir);
         let path = quote(&self.record_path());
-        let script = format!("mkdir -p {dir} && cat > {path}.$$ && mv -f {path}.$$ {path}");
+        let script = crate::shell::write_file_script(&dir, &path);
         run.exec_ok(
             &*self.state,
             "recording the HAProxy routing",

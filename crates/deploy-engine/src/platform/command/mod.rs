@@ -245,7 +245,7 @@ impl Router for CommandRouter {
         run.exec_ok(
             &*self.state,
             "recording the routing",
-            &format!("mkdir -p {dir} && cat > {path}.$$ && mv -f {path}.$$ {path}"),
+            &crate::shell::write_file_script(&dir, &path),
             Some(json.as_bytes()),
             self.timeout,
             Mode::Cleanup,
