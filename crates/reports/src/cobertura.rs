@@ -135,6 +135,8 @@ impl State<'_> {
 
     /// One `<line>` of a class (not of a method): counts and, when asked, detail.
     fn line(&mut self, e: &Tag<'_>) {
+        // Which lines and branches were covered, unless the caller drops it anyway.
+        let detail = self.options.is_none_or(Options::keeps_detail);
         if let Some((_, fc, keep)) = self.class.as_mut() {
             // One pass over the attributes, no allocation: this is the
             // element a large report has millions of.
@@ -161,7 +163,9 @@ impl State<'_> {
             if hits > 0 {
                 fc.lines.covered += 1;
             }
-            fc.detail.line(number, hits > 0);
+            if detail {
+                fc.detail.line(number, hits > 0);
+            }
             if *keep {
                 if let Some(n) = number {
                     fc.line_hits.push((n, hits));
@@ -174,6 +178,9 @@ impl State<'_> {
                 {
                     fc.branches.covered += c;
                     fc.branches.total += t;
+                    if !detail {
+                        return;
+                    }
                     let names = missing_branches
                         .and_then(|m| std::str::from_utf8(m).ok())
                         .map(|m| {

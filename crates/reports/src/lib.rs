@@ -165,6 +165,12 @@ impl Options {
         }
     }
 
+    /// Whether per-line detail is kept (see [`Options::without_line_detail`]): parsers
+    /// skip recording what [`Options::finish`] would drop.
+    pub(crate) fn keeps_detail(&self) -> bool {
+        !self.no_line_detail
+    }
+
     pub(crate) fn keeps_lines(&self, file: &str) -> bool {
         self.keep_line_hits.as_ref().is_some_and(|f| f(file))
     }

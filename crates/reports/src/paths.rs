@@ -126,9 +126,11 @@ fn ci_relative(p: &str) -> Option<&str> {
 /// Whether `short` names the same file as `long` by trailing path components
 /// (`com/acme/Foo.java` and `src/main/java/com/acme/Foo.java`).
 pub fn is_suffix(short: &str, long: &str) -> bool {
+    // The separator first: it rules out nearly every pair a merge compares (files with the
+    // same name in other directories) without comparing the names.
     short.len() < long.len()
-        && long.ends_with(short)
         && long.as_bytes()[long.len() - short.len() - 1] == b'/'
+        && long.ends_with(short)
 }
 
 /// The last component of a normalised path.
