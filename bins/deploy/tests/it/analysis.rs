@@ -7,7 +7,7 @@ use std::time::Duration;
 use slipway_deploy_engine::testing::{Load, Options, Site};
 use slipway_test_support::prometheus::Prometheus;
 
-use crate::common::{deploy_version, deployed, doc, stderr};
+use crate::common::{deploy_background, deploy_version, deployed, doc, finish, stderr, wait_for};
 
 /// Probe analysis measuring every second, 25 ms between requests.
 const PROBE: &str = "[deploy.environments.test.analysis]\nprovider = \"probe\"\n\
@@ -177,5 +177,54 @@ fn rolling_analyses_each_batch_and_rolls_back_at_the_first_bad_one() {
     );
     let upstream = site.upstream();
     assert_eq!(upstream.matches(" v1").count(), 2, "{upstream}");
+    assert_eq!(site.serving().as_deref(), Some("v1"));
+}
+
+#[test]
+fn rolling_batch_whose_health_fails_mid_analysis_rolls_back_though_its_analysis_passes() {
+    // Before the fix a rolling batch was only analysed: a slot whose health check failed
+    // during `batch_window` while its probe requests still passed went on to the next host.
+    let site = Site::start(Options {
+        ssh_hosts: 2,
+        strategy: "rolling",
+        smoke: false,
+        extra: format!("max_surge = 1\nmax_unavailable = 0\nbatch_window = \"1s\"\n{PROBE}"),
+        ..Options::default()
+    });
+    deployed(&site, "v1");
+    let config = std::fs::read_to_string(&site.config)
+        .unwrap()
+        .replace("batch_window = \"1s\"", "batch_window = \"15s\"");
+    std::fs::write(&site.config, config).unwrap();
+    let env = site.environment();
+    let old_slot = site.ledger()["active"]["slot"].as_str().unwrap().to_owned();
+    let port = env.hosts[0].port(env.other_slot(&old_slot));
+    let child = deploy_background(&site, &["--version", "v2"]);
+    let version = format!("http://127.0.0.1:{port}/version");
+    wait_for("h1's new slot to serve v2 through nginx", 30, || {
+        slipway_test_support::http::get(&version).is_ok_and(|r| r.text().contains("\"v2\""))
+            && site.upstream().contains(&format!(":{port}"))
+    });
+    let knobs = slipway_test_support::http::post_json(
+        &format!("http://127.0.0.1:{port}/knobs"),
+        &serde_json::json!({"fail_health": true}),
+    )
+    .unwrap();
+    assert_eq!(knobs.status, 200, "{}", knobs.text());
+    let out = finish(child);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let d = doc(&out);
+    assert_eq!(d["status"], "rolled-back");
+    let batch = step(&d, "analysis of h1");
+    assert_eq!(batch["status"], "failed", "{batch}");
+    let detail = batch["detail"].as_str().unwrap();
+    assert!(detail.contains("health check"), "{detail}");
+    let names: Vec<&str> = d["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(!names.contains(&"move h2 to v2"), "{names:?}");
     assert_eq!(site.serving().as_deref(), Some("v1"));
 }

@@ -11,12 +11,12 @@
 //! A batch is `max_surge + max_unavailable` hosts, so the router never has fewer than
 //! `hosts - max_unavailable` healthy backends: `max_unavailable = 0` with `max_surge >= 1`
 //! keeps every host serving until its replacement is healthy. When `[analysis]` is
-//! configured, each batch is analysed for `batch_window` once it serves. Smoke tests,
+//! configured, each batch is analysed for `batch_window` once it serves, with its health
+//! watched beside the analysis as in a validation window. Smoke tests,
 //! hooks and the validation window follow the last batch; a failure anywhere routes every
 //! host back to its previous slot in one router change (the previous versions are still
 //! running there).
 
-use crate::analysis::{self, Subject};
 use crate::router::Backend;
 use crate::run::{Result, Run};
 use crate::strategy::{Deployment, Strategy};
@@ -94,34 +94,20 @@ impl Strategy for Rolling {
     }
 }
 
-/// Analyses the new version on `members` for `batch_window`, when `[analysis]` is set.
+/// Analyses the new version on `members` for `batch_window`, when `[analysis]` is set,
+/// watching their health beside it (the first of the two to fail fails the batch).
 fn analyse_batch(run: &Run, d: &Deployment<'_>, members: &[String]) -> Result<()> {
     if !d.env.analysis_configured || !d.checks.after_switch || d.env.batch_window.is_zero() {
         return Ok(());
     }
     let backends: Vec<Backend> = members.iter().map(|h| d.new_backend(h)).collect();
-    let subject = Subject {
-        environment: &d.env.name,
-        version: &d.version,
-        backends: &backends,
-    };
-    let interrupt = || run.checkpoint();
     run.step(
         &format!(
             "analysis of {} ({}s)",
             members.join(", "),
             d.env.batch_window.as_secs_f64()
         ),
-        || {
-            analysis::analyse(
-                run,
-                &d.env.analysis,
-                &subject,
-                d.env.batch_window,
-                &interrupt,
-            )
-            .map(|_| ())
-        },
+        || super::validation::watch(run, d, &backends, d.env.batch_window),
     )
 }
 
