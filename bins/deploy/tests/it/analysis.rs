@@ -7,7 +7,9 @@ use std::time::Duration;
 use slipway_deploy_engine::testing::{Load, Options, Site};
 use slipway_test_support::prometheus::Prometheus;
 
-use crate::common::{deploy_background, deploy_version, deployed, doc, finish, stderr, wait_for};
+use crate::common::{
+    deploy_background, deploy_version, deployed, doc, finish, stderr, step_names, wait_for,
+};
 
 /// Probe analysis measuring every second, 25 ms between requests.
 const PROBE: &str = "[deploy.environments.test.analysis]\nprovider = \"probe\"\n\
@@ -140,15 +142,22 @@ fn prometheus_that_is_down_is_inconclusive_until_the_limit_then_rolls_back() {
     assert!(detail.contains(&format!("127.0.0.1:{closed}")), "{detail}");
 }
 
-#[test]
-fn rolling_analyses_each_batch_and_rolls_back_at_the_first_bad_one() {
-    let site = Site::start(Options {
+/// Two SSH hosts, rolling one at a time with a surge, probe analysis for `batch_window`.
+fn rolling_site(batch_window: &str) -> Site {
+    Site::start(Options {
         ssh_hosts: 2,
         strategy: "rolling",
         smoke: false,
-        extra: format!("max_surge = 1\nmax_unavailable = 0\nbatch_window = \"2s\"\n{PROBE}"),
+        extra: format!(
+            "max_surge = 1\nmax_unavailable = 0\nbatch_window = \"{batch_window}\"\n{PROBE}"
+        ),
         ..Options::default()
-    });
+    })
+}
+
+#[test]
+fn rolling_analyses_each_batch_and_rolls_back_at_the_first_bad_one() {
+    let site = rolling_site("2s");
     let first = deployed(&site, "v1");
     assert_eq!(step(&first, "analysis of h1")["status"], "ok");
     assert_eq!(step(&first, "analysis of h2")["status"], "ok");
@@ -165,14 +174,9 @@ fn rolling_analyses_each_batch_and_rolls_back_at_the_first_bad_one() {
             .contains("failed analysis"),
         "{batch}"
     );
-    let names: Vec<&str> = d["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap())
-        .collect();
+    let names = step_names(&d);
     assert!(
-        !names.contains(&"move h2 to v2-errors20"),
+        !names.iter().any(|n| n == "move h2 to v2-errors20"),
         "the second batch never started: {names:?}"
     );
     let upstream = site.upstream();
@@ -184,13 +188,7 @@ fn rolling_analyses_each_batch_and_rolls_back_at_the_first_bad_one() {
 fn rolling_batch_whose_health_fails_mid_analysis_rolls_back_though_its_analysis_passes() {
     // Before the fix a rolling batch was only analysed: a slot whose health check failed
     // during `batch_window` while its probe requests still passed went on to the next host.
-    let site = Site::start(Options {
-        ssh_hosts: 2,
-        strategy: "rolling",
-        smoke: false,
-        extra: format!("max_surge = 1\nmax_unavailable = 0\nbatch_window = \"1s\"\n{PROBE}"),
-        ..Options::default()
-    });
+    let site = rolling_site("1s");
     deployed(&site, "v1");
     let config = std::fs::read_to_string(&site.config)
         .unwrap()
@@ -219,12 +217,7 @@ fn rolling_batch_whose_health_fails_mid_analysis_rolls_back_though_its_analysis_
     assert_eq!(batch["status"], "failed", "{batch}");
     let detail = batch["detail"].as_str().unwrap();
     assert!(detail.contains("health check"), "{detail}");
-    let names: Vec<&str> = d["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap())
-        .collect();
-    assert!(!names.contains(&"move h2 to v2"), "{names:?}");
+    let names = step_names(&d);
+    assert!(!names.iter().any(|n| n == "move h2 to v2"), "{names:?}");
     assert_eq!(site.serving().as_deref(), Some("v1"));
 }

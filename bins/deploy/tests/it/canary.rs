@@ -4,20 +4,11 @@
 use std::time::Duration;
 
 use crate::canary_site::{CanarySite, Front, doc, succeeded};
-use crate::common::wait_for;
+use crate::common::{step_names, wait_for};
 
 const PROBE: &str = "[deploy.environments.test.canary]\nstep_duration = \"2s\"\n\
     [deploy.environments.test.analysis]\nprovider = \"probe\"\nmin_samples = 20\n\
     [deploy.environments.test.analysis.probe]\ninterval = \"10ms\"\n";
-
-fn step_names(doc: &serde_json::Value) -> Vec<String> {
-    doc["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 fn step<'a>(doc: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     doc["steps"]

@@ -95,12 +95,7 @@ fn kill_9_mid_canary_then_the_next_deploy_puts_traffic_on_stable_first_and_succe
         "the dead canary left traffic split"
     );
     let d = succeeded(&site.deploy(&["--version", "v3", "--force"]));
-    let names: Vec<&str> = d["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap())
-        .collect();
+    let names = crate::common::step_names(&d);
     assert_eq!(names[1], "route all traffic to stable", "{names:?}");
     assert_eq!(d["slot"], "green");
     assert_eq!(site.serving().as_deref(), Some("v3"));

@@ -98,3 +98,13 @@ pub(crate) fn wait_for(what: &str, secs: u64, mut check: impl FnMut() -> bool) {
         &mut check,
     );
 }
+
+/// The names of a deploy document's steps, in order.
+pub(crate) fn step_names(doc: &serde_json::Value) -> Vec<String> {
+    doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_owned())
+        .collect()
+}
