@@ -1,11 +1,7 @@
 //! `--pause-at`, `deploy promote` and `deploy abort` from a second process.
 
-use crate::canary_site::{CanarySite, Front, doc, finish, succeeded};
+use crate::canary_site::{CanarySite, Front, QUICK, doc, finish, succeeded};
 use crate::common::wait_for;
-
-const QUICK: &str = "[deploy.environments.test.canary]\nstep_duration = \"500ms\"\n\
-    [deploy.environments.test.analysis]\nmin_samples = 5\n\
-    [deploy.environments.test.analysis.probe]\ninterval = \"10ms\"\n";
 
 #[test]
 fn canary_paused_at_30_goes_on_when_another_process_promotes_it() {

@@ -3,11 +3,7 @@
 
 use slipway_test_support::prism::Prism;
 
-use crate::canary_site::{CanarySite, Front, finish};
-
-const QUICK: &str = "[deploy.environments.test.canary]\nstep_duration = \"500ms\"\n\
-    [deploy.environments.test.analysis]\nmin_samples = 5\n\
-    [deploy.environments.test.analysis.probe]\ninterval = \"10ms\"\n";
+use crate::canary_site::{CanarySite, Front, QUICK, finish};
 
 fn deploy_with_github(site: &CanarySite, prism: &Prism, version: &str) -> std::process::Output {
     let child = site

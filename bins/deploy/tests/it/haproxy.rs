@@ -2,11 +2,7 @@
 
 use std::time::Duration;
 
-use crate::canary_site::{CanarySite, Front, KeepAliveLoad, succeeded};
-
-const QUICK: &str = "[deploy.environments.test.canary]\nstep_duration = \"500ms\"\n\
-    [deploy.environments.test.analysis]\nmin_samples = 5\n\
-    [deploy.environments.test.analysis.probe]\ninterval = \"10ms\"\n";
+use crate::canary_site::{CanarySite, Front, KeepAliveLoad, QUICK, succeeded};
 
 fn assert_no_failure(hits: &[crate::canary_site::Hit]) {
     let failed: Vec<_> = hits.iter().filter(|h| h.status != 200).collect();
