@@ -15,10 +15,10 @@ fn scrapes_the_sample_service_and_a_query_returns_its_counter() {
         &[format!("127.0.0.1:{}", app.port())],
         Duration::from_secs(1),
     );
-    prom.wait_for_target_up(Duration::from_secs(15));
+    prom.wait_for_target_up(Duration::from_secs(60));
 
     let query = r#"http_requests_total{job="slipway",code="200",version="4.5.6"}"#;
-    poll_until("the counter in Prometheus", Duration::from_secs(10), || {
+    poll_until("the counter in Prometheus", Duration::from_secs(30), || {
         prom.query_value(query).is_some()
     });
     let answer = prom.query(query);
