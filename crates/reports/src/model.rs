@@ -2,6 +2,7 @@
 //! findings), never the whole input, so memory stays flat however large a report is.
 
 use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
 
 use serde::Serialize;
 
@@ -425,11 +426,18 @@ pub struct FindingsReport {
 }
 
 impl FindingsReport {
-    /// Counts a finding unless its rule and location were already seen.
+    /// Counts a finding unless its rule and location were already seen. The first
+    /// finding of an identity is the one counted, and its severity is the one kept in
+    /// [`FindingsReport::keys`] (a later duplicate changes nothing but `duplicates`).
     pub fn push(&mut self, finding: Finding) {
-        if self.keys.insert(finding.key(), finding.severity).is_some() {
-            self.duplicates += 1;
-            return;
+        match self.keys.entry(finding.key()) {
+            Entry::Occupied(_) => {
+                self.duplicates += 1;
+                return;
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(finding.severity);
+            }
         }
         *self.counts.entry(finding.severity).or_default() += 1;
         self.keep(finding);
@@ -450,7 +458,8 @@ impl FindingsReport {
         self.kept[finding.severity as usize].push(finding);
     }
 
-    /// Adds another report, merging duplicates by rule and location.
+    /// Adds another report, merging duplicates by rule and location: as in
+    /// [`FindingsReport::push`], the finding already counted wins over a later duplicate.
     pub fn merge(&mut self, other: FindingsReport) {
         self.duplicates += other.duplicates;
         self.suppressed += other.suppressed;
@@ -458,11 +467,13 @@ impl FindingsReport {
         self.empty_scans.extend(other.empty_scans);
         let mut fresh = std::collections::HashSet::new();
         for (key, sev) in other.keys {
-            if self.keys.insert(key, sev).is_some() {
-                self.duplicates += 1;
-            } else {
-                *self.counts.entry(sev).or_default() += 1;
-                fresh.insert(key);
+            match self.keys.entry(key) {
+                Entry::Occupied(_) => self.duplicates += 1,
+                Entry::Vacant(slot) => {
+                    slot.insert(sev);
+                    *self.counts.entry(sev).or_default() += 1;
+                    fresh.insert(key);
+                }
             }
         }
         for f in other.kept.into_iter().rev().flatten() {
@@ -615,5 +626,94 @@ impl LoadStats {
     /// Failed share of requests, percent.
     pub fn error_rate_percent(&self) -> Option<f64> {
         (self.requests > 0).then(|| self.failures as f64 * 100.0 / self.requests as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Finding, FindingsReport, Severity};
+
+    fn report(findings: &[(&str, Severity)]) -> FindingsReport {
+        let mut r = FindingsReport::default();
+        for (rule, sev) in findings {
+            r.push(Finding::new(*rule, *sev, "src/app.py").line(Some(3)));
+        }
+        r
+    }
+
+    #[test]
+    fn a_duplicate_of_lower_severity_no_longer_replaces_the_counted_first_in_merges() {
+        // Was: push overwrote the key's severity with the duplicate's, so the report
+        // counted high while a merge of it counted low.
+        let dup = report(&[("R1", Severity::High), ("R1", Severity::Low)]);
+        assert_eq!(dup.count(Severity::High), 1);
+        assert_eq!(dup.count(Severity::Low), 0);
+        assert_eq!(dup.duplicates, 1);
+        assert_eq!(dup.keys.values().copied().collect::<Vec<_>>(), [Severity::High]);
+
+        // Into a total that already counted something (the hashing path) ...
+        let mut total = report(&[("R0", Severity::Medium)]);
+        total.merge(dup.clone());
+        assert_eq!(total.count(Severity::High), 1);
+        assert_eq!(total.count(Severity::Low), 0);
+        assert_eq!(total.count(Severity::Medium), 1);
+        assert_eq!(total.duplicates, 1);
+
+        // ... and into an empty one (taken whole).
+        let mut empty = FindingsReport::default();
+        empty.merge(dup);
+        assert_eq!(empty.count(Severity::High), 1);
+        assert_eq!(empty.count(Severity::Low), 0);
+    }
+
+    #[test]
+    fn a_finding_already_in_the_total_keeps_its_severity_when_another_report_repeats_it() {
+        let mut total = report(&[("R1", Severity::Critical)]);
+        total.merge(report(&[("R1", Severity::Low), ("R2", Severity::Low)]));
+        assert_eq!(total.count(Severity::Critical), 1);
+        assert_eq!(total.count(Severity::Low), 1);
+        assert_eq!(total.duplicates, 1);
+        let mut sevs: Vec<_> = total.keys.values().copied().collect();
+        sevs.sort();
+        assert_eq!(sevs, [Severity::Low, Severity::Critical]);
+        // Merging the total into a fresh one changes nothing.
+        let mut again = FindingsReport::default();
+        again.merge(total.clone());
+        assert_eq!(again, total);
+    }
+
+    #[test]
+    fn merging_into_an_empty_total_gives_what_hashing_each_key_gives() {
+        let one = report(&[
+            ("R1", Severity::High),
+            ("R2", Severity::Low),
+            ("R1", Severity::Medium),
+            ("R3", Severity::Critical),
+        ]);
+        // A total that only holds warnings and a suppression count is taken as empty
+        // (the report is taken whole); one with a finding hashes each key.
+        let mut warned = FindingsReport {
+            suppressed: 2,
+            warnings: vec!["a.sarif: first".to_owned()],
+            ..FindingsReport::default()
+        };
+        let mut other = one.clone();
+        other.warnings.push("b.sarif: second".to_owned());
+        warned.merge(other);
+        assert_eq!(warned.warnings, ["a.sarif: first", "b.sarif: second"]);
+        assert_eq!(warned.suppressed, 2);
+        assert_eq!(warned.duplicates, 1);
+        assert_eq!(warned.keys, one.keys);
+        assert_eq!(warned.counts, one.counts);
+        assert_eq!(warned.sorted(), one.sorted());
+
+        let mut slow = report(&[("R0", Severity::Low)]);
+        slow.merge(one.clone());
+        assert_eq!(slow.count(Severity::Low), one.count(Severity::Low) + 1);
+        assert_eq!(slow.count(Severity::High), one.count(Severity::High));
+        assert_eq!(slow.count(Severity::Critical), one.count(Severity::Critical));
+        assert_eq!(slow.duplicates, one.duplicates);
+        let rules: Vec<_> = slow.sorted().iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(rules, ["R3", "R1", "R0", "R2"]);
     }
 }
