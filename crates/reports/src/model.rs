@@ -461,6 +461,22 @@ impl FindingsReport {
     /// Adds another report, merging duplicates by rule and location: as in
     /// [`FindingsReport::push`], the finding already counted wins over a later duplicate.
     pub fn merge(&mut self, other: FindingsReport) {
+        if self.keys.is_empty() && self.counts.is_empty() && self.kept.iter().all(Vec::is_empty)
+        {
+            // Nothing counted yet (the usual case: the first or only report): take the
+            // report whole instead of hashing its keys again into an empty total.
+            let mut whole = other;
+            whole.duplicates += self.duplicates;
+            whole.suppressed += self.suppressed;
+            let mut warnings = std::mem::take(&mut self.warnings);
+            warnings.append(&mut whole.warnings);
+            whole.warnings = warnings;
+            let mut empty_scans = std::mem::take(&mut self.empty_scans);
+            empty_scans.append(&mut whole.empty_scans);
+            whole.empty_scans = empty_scans;
+            *self = whole;
+            return;
+        }
         self.duplicates += other.duplicates;
         self.suppressed += other.suppressed;
         self.warnings.extend(other.warnings);
