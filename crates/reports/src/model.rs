@@ -461,8 +461,7 @@ impl FindingsReport {
     /// Adds another report, merging duplicates by rule and location: as in
     /// [`FindingsReport::push`], the finding already counted wins over a later duplicate.
     pub fn merge(&mut self, other: FindingsReport) {
-        if self.keys.is_empty() && self.counts.is_empty() && self.kept.iter().all(Vec::is_empty)
-        {
+        if self.keys.is_empty() && self.counts.is_empty() && self.kept.iter().all(Vec::is_empty) {
             // Nothing counted yet (the usual case: the first or only report): take the
             // report whole instead of hashing its keys again into an empty total.
             let mut whole = other;
@@ -665,7 +664,10 @@ mod tests {
         assert_eq!(dup.count(Severity::High), 1);
         assert_eq!(dup.count(Severity::Low), 0);
         assert_eq!(dup.duplicates, 1);
-        assert_eq!(dup.keys.values().copied().collect::<Vec<_>>(), [Severity::High]);
+        assert_eq!(
+            dup.keys.values().copied().collect::<Vec<_>>(),
+            [Severity::High]
+        );
 
         // Into a total that already counted something (the hashing path) ...
         let mut total = report(&[("R0", Severity::Medium)]);
@@ -727,7 +729,10 @@ mod tests {
         slow.merge(one.clone());
         assert_eq!(slow.count(Severity::Low), one.count(Severity::Low) + 1);
         assert_eq!(slow.count(Severity::High), one.count(Severity::High));
-        assert_eq!(slow.count(Severity::Critical), one.count(Severity::Critical));
+        assert_eq!(
+            slow.count(Severity::Critical),
+            one.count(Severity::Critical)
+        );
         assert_eq!(slow.duplicates, one.duplicates);
         let rules: Vec<_> = slow.sorted().iter().map(|f| f.rule.as_str()).collect();
         assert_eq!(rules, ["R3", "R1", "R0", "R2"]);
