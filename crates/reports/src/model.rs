@@ -385,21 +385,31 @@ impl Finding {
     /// The identity used to merge duplicates across tools and runs: rule and location,
     /// hashed with FNV-1a so it is stable across versions and machines.
     pub fn key(&self) -> u64 {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        let mut eat = |bytes: &[u8]| {
-            for &b in bytes {
-                h ^= u64::from(b);
-                h = h.wrapping_mul(0x0100_0000_01b3);
-            }
-            h ^= 0xff;
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        };
-        eat(self.rule.as_bytes());
-        eat(self.location.as_bytes());
-        eat(&self.line.unwrap_or(0).to_le_bytes());
-        eat(self.package.as_deref().unwrap_or_default().as_bytes());
-        h
+        finding_key(
+            &self.rule,
+            &self.location,
+            self.line,
+            self.package.as_deref(),
+        )
     }
+}
+
+/// [`Finding::key`] of a finding not built yet: its rule, location, line and package.
+pub fn finding_key(rule: &str, location: &str, line: Option<u32>, package: Option<&str>) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    };
+    eat(rule.as_bytes());
+    eat(location.as_bytes());
+    eat(&line.unwrap_or(0).to_le_bytes());
+    eat(package.unwrap_or_default().as_bytes());
+    h
 }
 
 /// Security findings, deduplicated by rule and location.
@@ -430,32 +440,49 @@ impl FindingsReport {
     /// finding of an identity is the one counted, and its severity is the one kept in
     /// [`FindingsReport::keys`] (a later duplicate changes nothing but `duplicates`).
     pub fn push(&mut self, finding: Finding) {
-        match self.keys.entry(finding.key()) {
+        let (key, severity) = (finding.key(), finding.severity);
+        self.push_with(key, severity, || finding);
+    }
+
+    /// [`FindingsReport::push`] of the finding `make` builds, whose [`Finding::key`] is
+    /// `key` and severity `severity`: `make` is called only when the finding is kept, so
+    /// a duplicate or a finding the kept ones outrank costs no allocation.
+    pub fn push_with(&mut self, key: u64, severity: Severity, make: impl FnOnce() -> Finding) {
+        match self.keys.entry(key) {
             Entry::Occupied(_) => {
                 self.duplicates += 1;
                 return;
             }
             Entry::Vacant(slot) => {
-                slot.insert(finding.severity);
+                slot.insert(severity);
             }
         }
-        *self.counts.entry(finding.severity).or_default() += 1;
-        self.keep(finding);
+        *self.counts.entry(severity).or_default() += 1;
+        if self.make_room(severity) {
+            self.kept[severity as usize].push(make());
+        }
     }
 
     fn keep(&mut self, finding: Finding) {
+        if self.make_room(finding.severity) {
+            self.kept[finding.severity as usize].push(finding);
+        }
+    }
+
+    /// Whether a finding of `severity` is to be kept, dropping one of the least severe
+    /// kept findings when full and it is less severe than `severity`.
+    fn make_room(&mut self, severity: Severity) -> bool {
         let total: usize = self.kept.iter().map(Vec::len).sum();
         if total >= KEEP_DETAILS {
-            // Full: drop one of the least severe kept findings, if less severe than this.
             let Some(lowest) = self.kept.iter().position(|v| !v.is_empty()) else {
-                return;
+                return false;
             };
-            if lowest >= finding.severity as usize {
-                return;
+            if lowest >= severity as usize {
+                return false;
             }
             self.kept[lowest].pop();
         }
-        self.kept[finding.severity as usize].push(finding);
+        true
     }
 
     /// Adds another report, merging duplicates by rule and location: as in

@@ -7,6 +7,7 @@
 //! `note`/`none` low. Results whose `kind` is not `fail`, and suppressed results, are not
 //! counted. Unknown properties are ignored, as the spec lets consumers do.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{BufRead, Read};
@@ -18,7 +19,7 @@ use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use crate::error::ParseError;
 use crate::json_stream::Borrowed;
 use crate::json_stream::JsonStream;
-use crate::model::{Finding, FindingsReport, Severity};
+use crate::model::{Finding, FindingsReport, Severity, finding_key};
 use crate::sarif_result::{
     Facts, Outcome, Properties, RawResult, Score, first_line, level_severity,
 };
@@ -202,7 +203,7 @@ struct RunState {
     by_id: HashMap<String, usize>,
     tool_seen: bool,
     /// Results read before the `tool` object (rare): resolved when the run ends.
-    pending: Vec<Facts>,
+    pending: Vec<Facts<'static>>,
 }
 
 impl RunState {
@@ -244,7 +245,7 @@ impl RunState {
             Outcome::Suppressed => report.suppressed += 1,
             Outcome::NotFailing => {}
             Outcome::Finding(facts) if self.tool_seen => self.resolve(facts, report),
-            Outcome::Finding(facts) => self.pending.push(facts),
+            Outcome::Finding(facts) => self.pending.push(facts.into_owned()),
         }
     }
 
@@ -255,7 +256,7 @@ impl RunState {
         }
     }
 
-    fn rule(&self, r: &Facts) -> Option<&RuleInfo> {
+    fn rule(&self, r: &Facts<'_>) -> Option<&RuleInfo> {
         let id = r.rule_id.as_deref();
         if let Some(i) = r.rule_index {
             if let Some(rule) = self.rules.get(i) {
@@ -272,7 +273,8 @@ impl RunState {
         .and_then(|&i| self.rules.get(i))
     }
 
-    fn resolve(&self, r: Facts, report: &mut FindingsReport) {
+    /// Counts a finding; its strings are copied only when the report keeps its details.
+    fn resolve(&self, r: Facts<'_>, report: &mut FindingsReport) {
         let rule = self.rule(&r);
         let score = r.score.or_else(|| rule.and_then(|x| x.score));
         let severity = score.map_or_else(
@@ -283,21 +285,25 @@ impl RunState {
             },
             Severity::from_score,
         );
-        let message = r
-            .message
-            .or_else(|| rule.and_then(|x| x.description.as_deref().map(first_line)))
-            .unwrap_or_default();
-        report.push(Finding {
-            rule: r
-                .rule_id
-                .or_else(|| rule.map(|x| x.id.clone()))
-                .unwrap_or_else(|| "(no rule)".to_owned()),
+        let rule_id = r
+            .rule_id
+            .as_deref()
+            .or_else(|| rule.map(|x| x.id.as_str()))
+            .unwrap_or("(no rule)");
+        let key = finding_key(rule_id, &r.location, r.line, r.package.as_deref());
+        report.push_with(key, severity, || Finding {
+            rule: rule_id.to_owned(),
             severity,
-            location: r.location,
+            location: r.location.into_owned(),
             line: r.line,
-            package: r.package,
-            message,
-            baseline_state: r.baseline_state,
+            package: r.package.map(Cow::into_owned),
+            message: r
+                .message
+                .as_deref()
+                .map(first_line)
+                .or_else(|| rule.and_then(|x| x.description.as_deref().map(first_line)))
+                .unwrap_or_default(),
+            baseline_state: r.baseline_state.map(Cow::into_owned),
         });
     }
 }

@@ -176,29 +176,48 @@ struct LogicalLocation<'a> {
     fully_qualified_name: Option<Str<'a>>,
 }
 
-/// What a result says for itself, owned; the rule it names fills in the rest.
-pub(crate) struct Facts {
-    pub(crate) rule_id: Option<String>,
+/// What a result says for itself, its strings borrowed from the buffer where they can
+/// be; the rule it names fills in the rest.
+pub(crate) struct Facts<'a> {
+    pub(crate) rule_id: Option<Cow<'a, str>>,
     pub(crate) rule_index: Option<usize>,
     /// Severity from the result's own `security-severity`, then from its `level`.
     pub(crate) score: Option<f64>,
     pub(crate) level: Option<Severity>,
-    pub(crate) location: String,
+    pub(crate) location: Cow<'a, str>,
     pub(crate) line: Option<u32>,
-    pub(crate) package: Option<String>,
-    /// The first line of the message (clipped), when the result has one.
-    pub(crate) message: Option<String>,
-    pub(crate) baseline_state: Option<String>,
+    pub(crate) package: Option<Cow<'a, str>>,
+    /// The message (its first line, clipped, is what a finding keeps), when it has one.
+    pub(crate) message: Option<Cow<'a, str>>,
+    pub(crate) baseline_state: Option<Cow<'a, str>>,
+}
+
+impl Facts<'_> {
+    /// The facts with their strings copied, to outlive the buffer.
+    pub(crate) fn into_owned(self) -> Facts<'static> {
+        let own = |s: Cow<'_, str>| Cow::Owned(s.into_owned());
+        Facts {
+            rule_id: self.rule_id.map(own),
+            rule_index: self.rule_index,
+            score: self.score,
+            level: self.level,
+            location: own(self.location),
+            line: self.line,
+            package: self.package.map(own),
+            message: self.message.map(own),
+            baseline_state: self.baseline_state.map(own),
+        }
+    }
 }
 
 /// What a result is to the count.
-pub(crate) enum Outcome {
+pub(crate) enum Outcome<'a> {
     /// Suppressed in the source or by the tool: counted apart.
     Suppressed,
     /// A `kind` other than `fail` (pass, open, informational...): not a finding.
     NotFailing,
     /// A finding.
-    Finding(Facts),
+    Finding(Facts<'a>),
 }
 
 /// The first line of `message`, at most 300 bytes, as findings keep it.
@@ -206,72 +225,68 @@ pub(crate) fn first_line(message: &str) -> String {
     clip(message.lines().next().unwrap_or_default(), 300)
 }
 
-impl RawResult<'_> {
+impl<'a> RawResult<'a> {
     /// Reduces the result to what counting it needs.
-    pub(crate) fn outcome(self) -> Outcome {
+    pub(crate) fn outcome(self) -> Outcome<'a> {
         if self.suppressions.as_ref().is_some_and(|s| !s.is_empty()) {
             return Outcome::Suppressed;
         }
         if self.kind.as_ref().is_some_and(|k| k.as_str() != "fail") {
             return Outcome::NotFailing;
         }
-        let (location, line, package) = self.location();
+        let RawResult {
+            rule_id,
+            rule_index,
+            rule,
+            level,
+            message,
+            locations,
+            baseline_state,
+            properties,
+            ..
+        } = self;
+        let (location, line, package) = Self::location(locations);
+        let (rule_ref_id, rule_ref_index) = rule.map_or((None, None), |r| (r.id, r.index));
         Outcome::Finding(Facts {
-            rule_id: self
-                .rule_id
-                .as_ref()
-                .or_else(|| self.rule.as_ref().and_then(|r| r.id.as_ref()))
-                .map(|s| s.as_str().to_owned()),
-            rule_index: self
-                .rule_index
-                .or_else(|| self.rule.as_ref().and_then(|r| r.index))
+            rule_id: rule_id.or(rule_ref_id).map(|s| s.0),
+            rule_index: rule_index
+                .or(rule_ref_index)
                 .and_then(|i| usize::try_from(i).ok()),
-            score: self
-                .properties
+            score: properties
                 .as_ref()
                 .and_then(|p| p.security_severity.as_ref())
                 .and_then(Score::value),
-            level: self.level.as_ref().map(|l| level_severity(l.as_str())),
+            level: level.as_ref().map(|l| level_severity(l.as_str())),
             location,
             line,
             package,
-            message: self
-                .message
-                .as_ref()
-                .and_then(|m| m.text.as_ref().or(m.markdown.as_ref()))
-                .map(|m| first_line(m.as_str())),
-            baseline_state: self.baseline_state.map(|b| b.0.into_owned()),
+            message: message.and_then(|m| m.text.or(m.markdown)).map(|m| m.0),
+            baseline_state: baseline_state.map(|b| b.0),
         })
     }
 
     /// Location uri, line, and the location's own message (Trivy and Grype name the
     /// package there: `image.tar: libssl1.1@1.1.1c-r0`), which is part of the identity.
-    fn location(&self) -> (String, Option<u32>, Option<String>) {
-        let Some(loc) = self.locations.as_ref().and_then(|l| l.0.as_ref()) else {
-            return (String::new(), None, None);
+    fn location(
+        locations: Option<First<Location<'a>>>,
+    ) -> (Cow<'a, str>, Option<u32>, Option<Cow<'a, str>>) {
+        let Some(loc) = locations.and_then(|l| l.0) else {
+            return (Cow::Borrowed(""), None, None);
         };
-        let package = loc
-            .message
-            .as_ref()
-            .and_then(|m| m.text.as_ref())
-            .map(|t| t.as_str().to_owned());
-        if let Some(p) = &loc.physical_location {
+        let package = loc.message.and_then(|m| m.text).map(|t| t.0);
+        if let Some(p) = loc.physical_location {
             let uri = p
                 .artifact_location
-                .as_ref()
-                .and_then(|a| a.uri.as_ref())
-                .map(|u| u.as_str().to_owned())
-                .unwrap_or_default();
-            let line = p.region.as_ref().and_then(|r| r.start_line);
+                .and_then(|a| a.uri)
+                .map_or(Cow::Borrowed(""), |u| u.0);
+            let line = p.region.and_then(|r| r.start_line);
             return (uri, line.and_then(|l| u32::try_from(l).ok()), package);
         }
         let logical = loc
             .logical_locations
-            .as_ref()
-            .and_then(|l| l.0.as_ref())
-            .and_then(|l| l.fully_qualified_name.as_ref().or(l.name.as_ref()))
-            .map(|n| n.as_str().to_owned())
-            .unwrap_or_default();
+            .and_then(|l| l.0)
+            .and_then(|l| l.fully_qualified_name.or(l.name))
+            .map_or(Cow::Borrowed(""), |n| n.0);
         (logical, None, package)
     }
 }
