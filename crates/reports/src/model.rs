@@ -764,4 +764,31 @@ mod tests {
         let rules: Vec<_> = slow.sorted().iter().map(|f| f.rule.as_str()).collect();
         assert_eq!(rules, ["R3", "R1", "R0", "R2"]);
     }
+
+    #[test]
+    fn push_with_builds_only_the_findings_it_keeps_and_counts_as_push_does() {
+        let mut lazy = FindingsReport::default();
+        let mut eager = FindingsReport::default();
+        let mut built = 0;
+        // One more than can be kept, all low, then a duplicate and a critical one.
+        let mut findings: Vec<Finding> = (0..=super::KEEP_DETAILS)
+            .map(|i| Finding::new(format!("R{i}"), Severity::Low, "a.py"))
+            .collect();
+        findings.push(Finding::new("R0", Severity::High, "a.py"));
+        findings.push(Finding::new("C", Severity::Critical, "b.py").line(Some(7)));
+        for f in findings {
+            let key = super::finding_key(&f.rule, &f.location, f.line, f.package.as_deref());
+            assert_eq!(key, f.key());
+            eager.push(f.clone());
+            lazy.push_with(key, f.severity, || {
+                built += 1;
+                f
+            });
+        }
+        assert_eq!(lazy, eager);
+        assert_eq!(lazy.duplicates, 1);
+        // The low one past the limit and the duplicate were never built.
+        assert_eq!(built, super::KEEP_DETAILS + 1);
+        assert_eq!(lazy.sorted()[0].rule, "C");
+    }
 }
