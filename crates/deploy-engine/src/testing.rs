@@ -314,12 +314,7 @@ impl Site {
 
     /// The environment as the engine sees it.
     pub fn environment(&self) -> crate::Environment {
-        let file =
-            slipway_config::ConfigFile::discover(Some(&self.config), self.path()).expect("config");
-        crate::DeploySection::load(&file)
-            .expect("deploy section")
-            .environment(ENV, "slipway.toml")
-            .expect("environment")
+        environment_of(&self.config, self.path())
     }
 
     fn kill_all(&self) {
@@ -420,4 +415,13 @@ impl Load {
         all.sort_by_key(|s| s.at);
         all
     }
+}
+
+/// Environment `test` of the slipway.toml at `config`, as the binaries read it.
+pub(crate) fn environment_of(config: &Path, dir: &Path) -> crate::Environment {
+    let file = slipway_config::ConfigFile::discover(Some(config), dir).expect("config");
+    crate::DeploySection::load(&file)
+        .expect("deploy section")
+        .environment(ENV, "slipway.toml")
+        .expect("environment")
 }

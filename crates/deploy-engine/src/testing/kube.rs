@@ -122,12 +122,7 @@ impl KubeSite {
 
     /// The environment, as the binaries read it.
     pub fn environment(&self) -> crate::Environment {
-        let file =
-            slipway_config::ConfigFile::discover(Some(&self.config), self.path()).expect("config");
-        crate::DeploySection::load(&file)
-            .expect("deploy section")
-            .environment(ENV, "slipway.toml")
-            .expect("environment")
+        super::environment_of(&self.config, self.path())
     }
 
     /// Creates an object in the site's namespace (`group_version`: `v1` or `apps/v1`).

@@ -110,6 +110,15 @@ impl Kubectl {
         format!("{} --request-timeout=0 {args}", self.base)
     }
 
+    /// The error of a call that reached the API and failed: `WHAT in NAMESPACE: stderr`.
+    fn failed(&self, what: &str, out: &Output) -> Error {
+        Error::failed(format!(
+            "{what} in {}: {}",
+            self.namespace(),
+            one_line(&out.stderr)
+        ))
+    }
+
     fn exec(&self, run: &Run, args: &str, stdin: Option<&[u8]>, mode: Mode) -> Result<Output> {
         let out = run.exec(&Local, &self.command(args), stdin, TIMEOUT, mode)?;
         let out = Output {
@@ -143,11 +152,7 @@ impl Kubectl {
     fn read(&self, run: &Run, args: &str, what: &str) -> Result<Option<Value>> {
         let out = self.exec(run, &format!("{args} -o json"), None, Mode::Read)?;
         if !out.ok {
-            return Err(Error::failed(format!(
-                "kubectl {what} in {}: {}",
-                self.namespace(),
-                one_line(&out.stderr)
-            )));
+            return Err(self.failed(&format!("kubectl {what}"), &out));
         }
         if out.stdout.trim().is_empty() {
             return Ok(None);
@@ -267,11 +272,7 @@ impl Kubectl {
         if out.ok {
             Ok(())
         } else {
-            Err(Error::failed(format!(
-                "deleting {kind} {name} in {}: {}",
-                self.namespace(),
-                one_line(&out.stderr)
-            )))
+            Err(self.failed(&format!("deleting {kind} {name}"), &out))
         }
     }
 
@@ -318,11 +319,10 @@ impl Kubectl {
         if out.ok {
             Ok(())
         } else {
-            Err(Error::failed(format!(
-                "kubectl rollout undo deployment/{name} --to-revision={revision} in {}: {}",
-                self.namespace(),
-                one_line(&out.stderr)
-            )))
+            Err(self.failed(
+                &format!("kubectl rollout undo deployment/{name} --to-revision={revision}"),
+                &out,
+            ))
         }
     }
 
@@ -525,11 +525,7 @@ impl PreparedRead {
             return self.kubectl.get_all(run, objects);
         };
         if !out.ok {
-            return Err(Error::failed(format!(
-                "kubectl {what} in {}: {}",
-                self.kubectl.namespace(),
-                one_line(&out.stderr)
-            )));
+            return Err(self.kubectl.failed(&format!("kubectl {what}"), &out));
         }
         if out.stdout.trim().is_empty() {
             return Ok(Vec::new());
