@@ -42,6 +42,16 @@ impl<R: Read> Chunks<R> {
         &self.buf[self.start..self.len]
     }
 
+    /// What was consumed and is still in the buffer (until the next refill).
+    pub(crate) fn consumed(&self) -> &[u8] {
+        &self.buf[..self.start]
+    }
+
+    /// The file offset of the buffer's first byte.
+    pub(crate) fn base(&self) -> u64 {
+        self.base
+    }
+
     /// The file offset of the window's first byte.
     pub(crate) fn offset(&self) -> u64 {
         self.base + self.start as u64

@@ -33,9 +33,14 @@ impl<T: DeserializeOwned> Borrowed for Owned<T> {
 pub(crate) struct JsonStream<'p, R> {
     input: Chunks<R>,
     path: &'p Path,
-    /// Line (1-based) of the window's first byte, and the file offset where it starts.
+    /// Lines are counted lazily, a chunk at a time: `line` (1-based) is the line at file
+    /// offset `counted`, and `line_start` the offset where that line starts.
     line: u64,
     line_start: u64,
+    counted: u64,
+    /// Whether [`JsonStream::scanned`] tries its scanner first (tests turn it off to read
+    /// every value through serde_json and compare).
+    fast: bool,
 }
 
 impl<'p, R: Read> JsonStream<'p, R> {
@@ -46,7 +51,16 @@ impl<'p, R: Read> JsonStream<'p, R> {
             path,
             line: 1,
             line_start: 0,
+            counted: 0,
+            fast: true,
         }
+    }
+
+    /// Reads every value through serde_json, for tests that compare the two paths.
+    #[cfg(test)]
+    pub(crate) fn without_scanner(mut self) -> Self {
+        self.fast = false;
+        self
     }
 
     /// Reads `chunk` bytes at a time instead of the default (tests cut values with a
@@ -117,6 +131,29 @@ impl<'p, R: Read> JsonStream<'p, R> {
                 None => self.refill()?,
             }
         }
+    }
+
+    /// Reads the next value with `scan` when it can, else as a `B::Value` through
+    /// serde_json, and hands it to `f` either way. `scan` reads the window's start and
+    /// returns the value and the bytes it took, or `None` for anything it leaves to
+    /// serde_json (see [`crate::json_scan`]); it must read a value exactly as serde does.
+    pub(crate) fn scanned<B: Borrowed, U>(
+        &mut self,
+        scan: impl for<'w> FnOnce(&'w [u8]) -> Option<(B::Value<'w>, usize)>,
+        mut f: impl FnMut(B::Value<'_>) -> U,
+    ) -> Result<U, ParseError> {
+        if self.peek()?.is_none() {
+            return Err(self.eof());
+        }
+        if self.fast {
+            // The value borrows the window: it is used up here, before the window moves.
+            let done = scan(self.input.window()).map(|(value, used)| (f(value), used));
+            if let Some((out, used)) = done {
+                self.advance(used);
+                return Ok(out);
+            }
+        }
+        self.borrowed::<B, U>(f)
     }
 
     /// Walks an object whose `{` is next, calling `f` with each key; `f` must consume the
@@ -200,24 +237,38 @@ impl<'p, R: Read> JsonStream<'p, R> {
     }
 
     fn refill(&mut self) -> Result<(), ParseError> {
+        // The consumed bytes leave the buffer: count their lines first.
+        (self.line, self.line_start) = self.line_at_window();
+        self.counted = self.input.offset();
         self.input
             .refill()
             .map_err(|e| ParseError::whole(self.path, format!("cannot read: {e}")))
     }
 
-    /// Consumes `n` bytes of the window, keeping count of lines.
+    /// Consumes `n` bytes of the window.
     fn advance(&mut self, n: usize) {
-        let window = &self.input.window()[..n];
-        if let Some(last) = memchr::memrchr(b'\n', window) {
-            self.line += memchr::memchr_iter(b'\n', window).count() as u64;
-            self.line_start = self.input.offset() + last as u64 + 1;
-        }
         self.input.consume(n);
+    }
+
+    /// The line at the window's start and the offset where it starts: the lines of the
+    /// consumed bytes not counted yet are counted now, in one pass.
+    fn line_at_window(&self) -> (u64, u64) {
+        let consumed = self.input.consumed();
+        let from = usize::try_from(self.counted - self.input.base()).unwrap_or(0);
+        let fresh = &consumed[from.min(consumed.len())..];
+        match memchr::memrchr(b'\n', fresh) {
+            Some(last) => (
+                self.line + memchr::memchr_iter(b'\n', fresh).count() as u64,
+                self.counted + last as u64 + 1,
+            ),
+            None => (self.line, self.line_start),
+        }
     }
 
     /// Line and column (1-based) of the window's first byte.
     fn here(&self) -> (u64, u64) {
-        (self.line, self.input.offset() - self.line_start + 1)
+        let (line, line_start) = self.line_at_window();
+        (line, self.input.offset() - line_start + 1)
     }
 
     fn syntax(&self, what: &str) -> ParseError {

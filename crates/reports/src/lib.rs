@@ -31,6 +31,7 @@ pub mod hadolint;
 pub mod hyperfine;
 pub mod jacoco;
 mod json;
+mod json_scan;
 mod json_stream;
 mod jsonl;
 pub mod junit;

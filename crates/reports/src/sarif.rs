@@ -35,7 +35,7 @@ pub fn parse(input: impl BufRead, path: &Path) -> Result<FindingsReport, ParseEr
     parse_stream(JsonStream::new(input, path), path)
 }
 
-fn parse_stream<R: Read>(
+pub(crate) fn parse_stream<R: Read>(
     mut js: JsonStream<'_, R>,
     path: &Path,
 ) -> Result<FindingsReport, ParseError> {
@@ -103,7 +103,14 @@ fn runs<R: Read>(
                 "tool" => state.tool(js.value()?, report),
                 "results" => match js.peek()? {
                     Some(b'[') => {
-                        js.array(|js| js.borrowed::<RawResults, _>(|r| state.result(r, report)))?;
+                        js.array(|js| {
+                            js.scanned::<RawResults, _>(
+                                |w| RawResult::scan(w),
+                                |r| {
+                                    state.result(r, report);
+                                },
+                            )
+                        })?;
                     }
                     Some(b'n') => js.value::<()>()?,
                     _ => return Err(shape::<ResultsShape, _>(js)),

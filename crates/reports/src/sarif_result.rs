@@ -11,6 +11,8 @@ use serde::de::{self, IgnoredAny, SeqAccess, Visitor};
 
 use crate::model::{Severity, clip};
 
+mod scan;
+
 /// A JSON string borrowed from the input when it has no escapes.
 pub(crate) struct Str<'a>(Cow<'a, str>);
 
@@ -85,7 +87,7 @@ struct Text<'a> {
     markdown: Option<Str<'a>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RawResult<'a> {
     #[serde(borrow)]
