@@ -74,9 +74,7 @@ pub fn build(
     // Critical and high findings at their place; a secret is annotated where it is,
     // never with its value (the parsers do not keep it), and whatever the baseline says:
     // a secret still in the tree is still exposed.
-    let known: std::collections::HashSet<&str> = baseline
-        .map(|b| b.finding_keys.iter().map(String::as_str).collect())
-        .unwrap_or_default();
+    let known = baseline.map(|b| &b.finding_keys);
     let reports = [
         (inputs.security.as_ref(), true),
         (inputs.secrets.as_ref(), false),
@@ -87,10 +85,7 @@ pub fn build(
             if f.severity < Severity::High {
                 break;
             }
-            if by_baseline
-                && !known.is_empty()
-                && known.contains(format!("{:016x}", f.key()).as_str())
-            {
+            if by_baseline && known.is_some_and(|k| k.contains(f.key())) {
                 continue;
             }
             all.push(Annotation {

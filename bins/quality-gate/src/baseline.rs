@@ -35,7 +35,7 @@ pub fn load(path: &Path) -> Result<BaselineData, Failure> {
                 .collect();
         }
         Report::Security(s) => {
-            data.finding_keys = crate::gate::sorted_hex_keys(s.keys.keys().copied());
+            data.finding_keys = crate::finding_keys::FindingKeys::new(s.keys.keys().copied());
         }
         other => {
             return Err(Failure::bad_input(format!(

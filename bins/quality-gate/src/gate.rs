@@ -1,7 +1,7 @@
 //! The verdict: every check with its value, thresholds, status and source files, and the
 //! `gate.json` document (`slipway.quality-gate/v1`) that `notify` and people read.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use slipway_reports::{Category, FindingsReport, Severity};
@@ -128,7 +128,7 @@ pub struct BaselineData {
     pub benchmarks: BTreeMap<String, f64>,
     /// Identities of every security finding (hex FNV-1a of rule and location).
     #[serde(default)]
-    pub finding_keys: Vec<String>,
+    pub finding_keys: crate::finding_keys::FindingKeys,
 }
 
 /// `gate.json`.
@@ -569,11 +569,10 @@ fn new_findings(
 ) -> Option<(u64, String)> {
     let serious = |sev: Severity| sev >= Severity::High;
     if let Some(base) = baseline {
-        let known: HashSet<&str> = base.finding_keys.iter().map(String::as_str).collect();
         let n = s
             .keys
             .iter()
-            .filter(|(k, sev)| serious(**sev) && !known.contains(format!("{k:016x}").as_str()))
+            .filter(|(k, sev)| serious(**sev) && !base.finding_keys.contains(**k))
             .count() as u64;
         return Some((
             n,
@@ -740,26 +739,6 @@ pub fn trim_number(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-/// Finding identities as 16-digit lowercase hex, sorted. The numbers are sorted before
-/// they are written: fixed-width hex sorts as its number does, and sorting `u64`s is much
-/// cheaper than sorting strings (200,000 keys on a large SARIF file).
-pub fn sorted_hex_keys(keys: impl Iterator<Item = u64>) -> Vec<String> {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut keys: Vec<u64> = keys.collect();
-    keys.sort_unstable();
-    keys.into_iter()
-        .map(|k| {
-            let mut hex = [0u8; 16];
-            for (pair, byte) in hex.chunks_exact_mut(2).zip(k.to_be_bytes()) {
-                pair[0] = DIGITS[usize::from(byte >> 4)];
-                pair[1] = DIGITS[usize::from(byte & 0xf)];
-            }
-            // Only ASCII hex digits were written.
-            String::from_utf8(hex.to_vec()).unwrap_or_default()
-        })
-        .collect()
-}
-
 /// Baseline data to store in this run's gate.json.
 pub fn baseline_data(inputs: &Inputs) -> BaselineData {
     let mut data = BaselineData::default();
@@ -771,30 +750,7 @@ pub fn baseline_data(inputs: &Inputs) -> BaselineData {
             .collect();
     }
     if let Some(s) = &inputs.security {
-        data.finding_keys = sorted_hex_keys(s.keys.keys().copied());
+        data.finding_keys = crate::finding_keys::FindingKeys::new(s.keys.keys().copied());
     }
     data
-}
-
-#[cfg(test)]
-mod tests {
-    use super::sorted_hex_keys;
-
-    #[test]
-    fn finding_keys_are_written_as_format_writes_them_in_string_order() {
-        let keys = [
-            u64::MAX,
-            0,
-            0xf,
-            0x10,
-            0x0123_4567_89ab_cdef,
-            0xfedc_ba98_7654_3210,
-            1 << 63,
-            0xa,
-        ];
-        let mut want: Vec<String> = keys.iter().map(|k| format!("{k:016x}")).collect();
-        want.sort_unstable();
-        assert_eq!(sorted_hex_keys(keys.into_iter()), want);
-        assert_eq!(sorted_hex_keys(std::iter::empty()), Vec::<String>::new());
-    }
 }

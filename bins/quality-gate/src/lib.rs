@@ -11,6 +11,7 @@ pub mod comment;
 pub mod config;
 pub mod diffcov;
 pub mod explain;
+pub mod finding_keys;
 pub mod gate;
 pub mod inputs;
 pub mod rules;
