@@ -53,6 +53,7 @@ impl<'a> Scan<'a> {
     }
 
     /// The next byte that is not whitespace, not consumed.
+    #[inline]
     pub(crate) fn peek(&mut self) -> Option<u8> {
         while let Some(&b) = self.buf.get(self.pos) {
             if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
@@ -88,6 +89,7 @@ impl<'a> Scan<'a> {
 
     /// The raw bytes of a string's content up to its closing quote or first escape, and
     /// whether any of them is not ASCII; the cursor is left on that quote or escape.
+    #[inline]
     fn plain_run(&mut self) -> Option<(&'a [u8], bool)> {
         let start = self.pos;
         let rest = self.buf.get(start..)?;
@@ -148,6 +150,7 @@ impl<'a> Scan<'a> {
     /// An object key, as bytes: a string without escapes (an escaped key goes to
     /// serde_json). serde_json checks a struct's keys are UTF-8, so a key that is not
     /// ASCII is checked here; the keys a reader knows are ASCII and matched as bytes.
+    #[inline]
     fn key(&mut self) -> Option<&'a [u8]> {
         if self.peek()? != b'"' {
             return None;
@@ -329,6 +332,7 @@ impl<'a> Scan<'a> {
 /// The length of the plain run at the start of `bytes` (up to a quote, a backslash or a
 /// control character) and whether it holds a byte that is not ASCII; `None` when the
 /// buffer ends first. Eight bytes at a time, as serde_json's own string scan does.
+#[inline]
 fn plain_len(bytes: &[u8]) -> Option<(usize, bool)> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
