@@ -165,7 +165,8 @@ impl<'a> Scan<'a> {
     }
 
     /// An integer that fits in an `i64`, written without fraction or exponent (what
-    /// serde_json gives an `i64` field); any other number goes to serde_json.
+    /// serde_json gives an `i64` field); any other number (and `-0`, a float to
+    /// serde_json) goes to serde_json.
     pub(crate) fn int(&mut self) -> Option<i64> {
         self.peek()?;
         let negative = self.buf[self.pos] == b'-';
@@ -179,6 +180,10 @@ impl<'a> Scan<'a> {
         let mut v: i64 = 0;
         for &d in &digits[..n] {
             v = v * 10 + i64::from(d - b'0');
+        }
+        if negative && v == 0 {
+            // serde_json reads `-0` as a float, which an `i64` field refuses.
+            return None;
         }
         self.pos = start + n;
         Some(if negative { -v } else { v })
@@ -473,6 +478,7 @@ mod tests {
         assert_eq!(int("1e3,"), None);
         assert_eq!(int("9999999999999999999,"), None);
         assert_eq!(int("-,"), None);
+        assert_eq!(int("-0,"), None, "serde_json reads -0 as a float");
     }
 
     #[test]

@@ -368,6 +368,8 @@ mod tests {
             r#"{"ruleIndex": 1.0}"#,
             r#"{"ruleIndex": -1, "ruleId": "a"}"#,
             r#"{"ruleIndex": 1}"#,
+            r#"{"ruleIndex": -0, "ruleId": "a"}"#,
+            r#"{"locations": [{"physicalLocation": {"region": {"startLine": -0}}}]}"#,
             r#"{"ruleIndex": 99999999999999999999}"#,
             r#"{"ruleIndex": 123456789012345678}"#,
             r#"{"ruleIndex": "1"}"#,
