@@ -63,13 +63,23 @@ fn by_title<'a>(doc: &'a serde_json::Value, title: &str) -> &'a serde_json::Valu
         .unwrap_or_else(|| panic!("no check titled {title:?} in {:#}", doc["checks"]))
 }
 
+/// Writes `targets` to `dir/slipway.toml`, runs the gate on `report` (a file or a glob),
+/// which must exit 1 (a target failed), and returns the gate.json it wrote.
+fn gate_failing_targets(dir: &Path, targets: &str, report: &str) -> serde_json::Value {
+    write(dir, "slipway.toml", targets);
+    gate(dir)
+        .args([report, "--output", "gate.json"])
+        .assert()
+        .code(1);
+    gate_json(dir)
+}
+
 #[test]
 fn seed_001_targets_without_a_baseline_pass_fail_and_name_a_target_that_matches_nothing() {
     let dir = tempfile::tempdir().unwrap();
     run_benchmarks(dir.path());
-    write(
+    let doc = gate_failing_targets(
         dir.path(),
-        "slipway.toml",
         r#"
 [[quality_gate.benchmarks]]
 name = "test_single_prediction*"
@@ -90,12 +100,8 @@ memory_mb = { critical = 100000 }
 name = "test_gpu_inference*"
 mean_ms = { critical = 5 }
 "#,
+        "benchmark.json",
     );
-    gate(dir.path())
-        .args(["benchmark.json", "--output", "gate.json"])
-        .assert()
-        .code(1);
-    let doc = gate_json(dir.path());
     let single = by_title(&doc, "Benchmark \"test_single_prediction*\" mean");
     assert_eq!(single["status"], "pass");
     assert!(single["value"].as_f64().unwrap() > 0.0);
@@ -203,9 +209,8 @@ fn hyperfine_run_here_is_held_to_absolute_targets_by_command_name() {
         "hyperfine failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    write(
+    let doc = gate_failing_targets(
         dir.path(),
-        "slipway.toml",
         r#"
 [[quality_gate.benchmarks]]
 name = "sleep*"
@@ -216,12 +221,8 @@ max_ms = { critical = 600000 }
 name = "sleep 0.05"
 median_ms = { critical = 10 }
 "#,
+        "hyperfine.json",
     );
-    gate(dir.path())
-        .args(["hyperfine.json", "--output", "gate.json"])
-        .assert()
-        .code(1);
-    let doc = gate_json(dir.path());
     assert_eq!(doc["reports"][0]["format"], "hyperfine");
     assert_eq!(
         by_title(&doc, "Benchmark \"sleep*\" mean")["status"],
@@ -231,4 +232,93 @@ median_ms = { critical = 10 }
     let median = by_title(&doc, "Benchmark \"sleep 0.05\" median");
     assert_eq!(median["status"], "fail", "{median}");
     assert!(median["value"].as_f64().unwrap() >= 50.0, "{median}");
+}
+
+/// The real criterion 0.7.0 run checked in by slipway-reports
+/// (`crates/reports/tests/fixtures/criterion-real`, see its README), copied to
+/// `dir/target/criterion`: `parse/small`, `fib_20` and `format/hex` (in `format_hex/`).
+fn copy_real_criterion_run(dir: &Path) -> PathBuf {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../crates/reports/tests/fixtures/criterion-real/target/criterion");
+    let to = dir.join("target/criterion");
+    copy(&from, &to);
+    to
+}
+
+#[test]
+fn criterion_run_is_held_to_absolute_targets_over_a_glob_of_its_estimates() {
+    let dir = tempfile::tempdir().unwrap();
+    let criterion = copy_real_criterion_run(dir.path());
+    let fib_median_ns: f64 = serde_json::from_str::<serde_json::Value>(
+        &std::fs::read_to_string(criterion.join("fib_20/new/estimates.json")).unwrap(),
+    )
+    .unwrap()["median"]["point_estimate"]
+        .as_f64()
+        .unwrap();
+    // The checked-in run took nanoseconds (parse/small, format/hex) and microseconds
+    // (fib_20): ten minutes always passes, and 1 µs always fails fib_20.
+    let doc = gate_failing_targets(
+        dir.path(),
+        r#"
+[[quality_gate.benchmarks]]
+name = "parse/*"
+mean_ms = { critical = 600000 }
+median_ms = { critical = 600000 }
+
+[[quality_gate.benchmarks]]
+name = "format/hex"
+mean_ms = { critical = 600000 }
+
+[[quality_gate.benchmarks]]
+name = "*"
+median_ms = { critical = 0.001 }
+"#,
+        "target/criterion/**/new/estimates.json",
+    );
+    let formats: Vec<&serde_json::Value> = doc["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["format"])
+        .collect();
+    assert_eq!(formats, ["criterion"; 3], "{:#}", doc["reports"]);
+    for title in ["Benchmark \"parse/*\" mean", "Benchmark \"parse/*\" median"] {
+        let c = by_title(&doc, title);
+        assert_eq!(c["status"], "pass", "{c}");
+        assert!(
+            c["detail"].as_str().unwrap().starts_with("parse/small: "),
+            "{c}"
+        );
+    }
+    // Named as criterion prints it, not after its `format_hex` directory.
+    let hex = by_title(&doc, "Benchmark \"format/hex\" mean");
+    assert_eq!(hex["status"], "pass", "{hex}");
+    let all = by_title(&doc, "Benchmark \"*\" median");
+    assert_eq!(all["status"], "fail", "{all}");
+    assert!(
+        all["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("worst of 3 matching benchmarks: fib_20 at "),
+        "{all}"
+    );
+    // criterion's nanoseconds as milliseconds, to the four digits the gate keeps.
+    let value = all["value"].as_f64().unwrap();
+    let want = fib_median_ns / 1e6;
+    assert!(
+        (value - want).abs() <= want * 1e-3,
+        "{value} ms vs {want} ms"
+    );
 }

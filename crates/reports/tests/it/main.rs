@@ -3,6 +3,7 @@
 
 mod attribute_flood;
 mod corpus;
+mod criterion_real;
 mod defectdojo;
 mod docs;
 mod encodings;
