@@ -7,8 +7,9 @@
 //!
 //! The scanner accepts nothing serde_json refuses: its grammar (strings, escapes,
 //! numbers, literals, commas) is serde_json's, checked against it by the differential
-//! tests of the readers that use it. Where it is stricter (invalid UTF-8 inside a string
-//! a reader skips), serde_json decides.
+//! tests of the readers that use it. Where it is stricter (an integer of 19 digits or
+//! more, `-0`, an escaped key, nesting past `MAX_DEPTH`), serde_json decides. Like serde_json's `ignore_value`, it does not check that a string it skips
+//! (a value or a key) is UTF-8, nor what a `\u` escape there encodes.
 
 use std::borrow::Cow;
 
@@ -487,5 +488,36 @@ mod tests {
         assert_eq!(Scan::new(deep.as_bytes()).skip(), None);
         let ok = format!("{}{} ", "[".repeat(60), "]".repeat(60));
         assert_eq!(Scan::new(ok.as_bytes()).skip(), Some(()));
+    }
+
+    #[test]
+    fn plain_runs_end_where_a_byte_at_a_time_scan_ends_them() {
+        // Stops, high bytes and bytes next to the stops' values (0x1f/0x20, 0x21/0x22,
+        // 0x5b/0x5c/0x5d, 0x9f/0xa0, 0xdc), at every lane of the eight-byte words.
+        let odd = [
+            b'"', b'\\', 0x00, 0x1f, 0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0x9f, 0xa0, 0xa2,
+            0xc3, 0xdc, 0xff,
+        ];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..200_000 {
+            let len = usize::try_from(next() % 26).unwrap();
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| match next() {
+                    y if y % 3 == 0 => odd[usize::try_from((y >> 8) % 17).unwrap()],
+                    y => b' ' + u8::try_from((y >> 16) % 0x60).unwrap(),
+                })
+                .collect();
+            let naive = bytes
+                .iter()
+                .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+                .map(|n| (n, bytes[..n].iter().any(|&b| b >= 0x80)));
+            assert_eq!(plain_len(&bytes), naive, "{bytes:?}");
+        }
     }
 }
