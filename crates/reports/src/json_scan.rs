@@ -250,83 +250,57 @@ impl<'a> Scan<'a> {
         &mut self,
         mut f: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
     ) -> Option<()> {
-        self.eat(b'{')?;
-        self.enter()?;
-        if self.peek()? == b'}' {
-            self.pos += 1;
-            self.depth -= 1;
-            return Some(());
-        }
-        loop {
-            let key = self.key()?;
-            self.eat(b':')?;
-            f(self, key)?;
-            match self.peek()? {
-                b',' => self.pos += 1,
-                b'}' => {
-                    self.pos += 1;
-                    self.depth -= 1;
-                    return Some(());
-                }
-                _ => return None,
-            }
-        }
+        self.sequence(b'{', b'}', |s| {
+            let key = s.key()?;
+            s.eat(b':')?;
+            f(s, key)
+        })
     }
 
     /// Skips an object: its keys are checked as serde_json checks ignored keys (escapes,
     /// not UTF-8).
     fn skip_object(&mut self) -> Option<()> {
-        self.eat(b'{')?;
-        self.enter()?;
-        if self.peek()? == b'}' {
-            self.pos += 1;
-            self.depth -= 1;
-            return Some(());
-        }
-        loop {
-            self.eat(b'"')?;
-            self.skip_string_rest()?;
-            self.eat(b':')?;
-            self.skip()?;
-            match self.peek()? {
-                b',' => self.pos += 1,
-                b'}' => {
-                    self.pos += 1;
-                    self.depth -= 1;
-                    return Some(());
-                }
-                _ => return None,
-            }
-        }
+        self.sequence(b'{', b'}', |s| {
+            s.eat(b'"')?;
+            s.skip_string_rest()?;
+            s.eat(b':')?;
+            s.skip()
+        })
     }
 
     /// Walks an array, calling `f` for each element; `f` must consume the element.
-    pub(crate) fn array(&mut self, mut f: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
-        self.eat(b'[')?;
+    pub(crate) fn array(&mut self, f: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.sequence(b'[', b']', f)
+    }
+
+    /// `open`, then `item` for each member or element, separated by commas, then `close`.
+    fn sequence(
+        &mut self,
+        open: u8,
+        close: u8,
+        mut item: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
+        self.eat(open)?;
         self.enter()?;
-        if self.peek()? == b']' {
-            self.pos += 1;
-            self.depth -= 1;
-            return Some(());
-        }
-        loop {
-            f(self)?;
-            match self.peek()? {
-                b',' => {
-                    self.pos += 1;
-                    // serde_json refuses a trailing comma.
-                    if self.peek()? == b']' {
-                        return None;
+        if self.peek()? != close {
+            loop {
+                item(self)?;
+                match self.peek()? {
+                    b',' => {
+                        self.pos += 1;
+                        // serde_json refuses a trailing comma.
+                        if self.peek()? == close {
+                            return None;
+                        }
                     }
+                    b if b == close => break,
+                    _ => return None,
                 }
-                b']' => {
-                    self.pos += 1;
-                    self.depth -= 1;
-                    return Some(());
-                }
-                _ => return None,
             }
         }
+        self.pos += 1;
+        self.depth -= 1;
+        Some(())
     }
 
     fn enter(&mut self) -> Option<()> {

@@ -107,6 +107,11 @@ impl<'p, R: Read> JsonStream<'p, R> {
         if self.peek()?.is_none() {
             return Err(self.eof());
         }
+        // An error other than "the input ended" can still come from the cut: serde_json
+        // refuses `1.` or `-` at the end of a slice as a malformed number, where the file
+        // goes on `1.5`. An error is reported once the value is read again with more of
+        // the file behind it and fails the same way (or when the file has ended).
+        let mut refused: Option<ParseError> = None;
         loop {
             let window = self.input.window();
             let mut values =
@@ -116,8 +121,14 @@ impl<'p, R: Read> JsonStream<'p, R> {
             // window moves.
             let done = match values.next() {
                 Some(Ok(v)) if whole(values.byte_offset()) => Some((f(v), values.byte_offset())),
-                Some(Err(e)) if !e.is_eof() || self.input.at_end() => {
-                    return Err(self.serde_error(&e));
+                Some(Err(e)) if self.input.at_end() => return Err(self.serde_error(&e)),
+                Some(Err(e)) if !e.is_eof() => {
+                    let error = self.serde_error(&e);
+                    if refused.as_ref() == Some(&error) {
+                        return Err(error);
+                    }
+                    refused = Some(error);
+                    None
                 }
                 _ => None,
             };
@@ -353,6 +364,32 @@ mod tests {
             assert_eq!(
                 walk(DOC, chunk).as_ref(),
                 Ok(&want),
+                "chunk of {chunk} bytes"
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_cut_after_a_point_a_sign_or_an_exponent_read_whole_at_every_cut() {
+        // serde_json refuses `1.`, `-` and `2e` at the end of a slice as malformed
+        // numbers (not as a cut input): each cut must be read again, not reported.
+        let doc = "{\"items\": [{\"n\": 1, \"x\": [-1.5, 2e+3, -0.25E-2, -7]}, {\"n\": -3}]}";
+        let want = walk(doc, 1 << 20).unwrap();
+        assert_eq!(want, ["items", "n=Some(1)", "n=Some(-3)"]);
+        for chunk in 1..doc.len() + 2 {
+            assert_eq!(
+                walk(doc, chunk).as_ref(),
+                Ok(&want),
+                "chunk of {chunk} bytes"
+            );
+        }
+        let bad = "{\"items\": [{\"n\": 1, \"x\": 1.e5}]}";
+        let want = walk(bad, 1 << 20).unwrap_err();
+        assert!(want.contains("malformed JSON"), "{want}");
+        for chunk in 1..bad.len() + 2 {
+            assert_eq!(
+                walk(bad, chunk).as_ref(),
+                Err(&want),
                 "chunk of {chunk} bytes"
             );
         }
