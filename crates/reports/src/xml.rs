@@ -53,15 +53,20 @@ impl<'a> Iterator for RawAttrs<'a> {
         if i == b.len() {
             return None;
         }
-        let start = i;
+        // Keys may carry a namespace prefix: the local name starts after the last `:`,
+        // found in the same pass.
+        let mut local = i;
         while i < b.len() && b[i] != b'=' {
+            if b[i] == b':' {
+                local = i + 1;
+            }
             i += 1;
         }
         if i == b.len() {
             self.malformed = true;
             return None;
         }
-        let key = trim_end(&b[start..i]);
+        let key = trim_end(&b[local..i]);
         i += 1;
         while i < b.len() && b[i].is_ascii_whitespace() {
             i += 1;
@@ -92,12 +97,7 @@ impl<'a> Iterator for RawAttrs<'a> {
             // `a="x"b="y"`: a quote inside a value, or a missing separator.
             self.malformed = true;
         }
-        // Keys may carry a namespace prefix: compare local names.
-        let mut k = key.len();
-        while k > 0 && key[k - 1] != b':' {
-            k -= 1;
-        }
-        Some((&key[k..], value))
+        Some((key, value))
     }
 }
 
@@ -258,6 +258,14 @@ mod tests {
         assert_eq!(attrs("e"), (vec![], true));
         // The first `=` ends the key, spaces before it trimmed (as before the one-pass loop).
         assert_eq!(attrs("e a b=\"1\""), (pairs(&[("a b", "1")]), true));
+        // The local name follows the last `:` of the key.
+        assert_eq!(
+            attrs("e x:y:z=\"3\" p:=\"4\" q:r =\"5\" a:b c=\"6\""),
+            (
+                pairs(&[("z", "3"), ("", "4"), ("r", "5"), ("b c", "6")]),
+                true
+            )
+        );
     }
 
     #[test]
