@@ -8,8 +8,9 @@
 //! The scanner accepts nothing serde_json refuses: its grammar (strings, escapes,
 //! numbers, literals, commas) is serde_json's, checked against it by the differential
 //! tests of the readers that use it. Where it is stricter (an integer of 19 digits or
-//! more, `-0`, an escaped key, nesting past `MAX_DEPTH`), serde_json decides. Like serde_json's `ignore_value`, it does not check that a string it skips
-//! (a value or a key) is UTF-8, nor what a `\u` escape there encodes.
+//! more, `-0`, an escaped key, nesting past `MAX_DEPTH`), serde_json decides. Like
+//! serde_json's `ignore_value`, it does not check that a string it skips (a value or a
+//! key) is UTF-8, nor what a `\u` escape there encodes.
 
 use std::borrow::Cow;
 
