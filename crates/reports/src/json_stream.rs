@@ -33,11 +33,10 @@ impl<T: DeserializeOwned> Borrowed for Owned<T> {
 pub(crate) struct JsonStream<'p, R> {
     input: Chunks<R>,
     path: &'p Path,
-    /// Lines are counted lazily, a chunk at a time: `line` (1-based) is the line at file
-    /// offset `counted`, and `line_start` the offset where that line starts.
+    /// Lines are counted lazily, a chunk at a time: `line` (1-based) is the line at the
+    /// buffer's first byte, and `line_start` the file offset where that line starts.
     line: u64,
     line_start: u64,
-    counted: u64,
     /// Whether [`JsonStream::scanned`] tries its scanner first (tests turn it off to read
     /// every value through serde_json and compare).
     fast: bool,
@@ -51,7 +50,6 @@ impl<'p, R: Read> JsonStream<'p, R> {
             path,
             line: 1,
             line_start: 0,
-            counted: 0,
             fast: true,
         }
     }
@@ -248,9 +246,11 @@ impl<'p, R: Read> JsonStream<'p, R> {
     }
 
     fn refill(&mut self) -> Result<(), ParseError> {
+        if self.input.at_end() {
+            return Ok(());
+        }
         // The consumed bytes leave the buffer: count their lines first.
         (self.line, self.line_start) = self.line_at_window();
-        self.counted = self.input.offset();
         self.input
             .refill()
             .map_err(|e| ParseError::whole(self.path, format!("cannot read: {e}")))
@@ -262,15 +262,13 @@ impl<'p, R: Read> JsonStream<'p, R> {
     }
 
     /// The line at the window's start and the offset where it starts: the lines of the
-    /// consumed bytes not counted yet are counted now, in one pass.
+    /// bytes consumed since the buffer last moved are counted now, in one pass.
     fn line_at_window(&self) -> (u64, u64) {
         let consumed = self.input.consumed();
-        let from = usize::try_from(self.counted - self.input.base()).unwrap_or(0);
-        let fresh = &consumed[from.min(consumed.len())..];
-        match memchr::memrchr(b'\n', fresh) {
+        match memchr::memrchr(b'\n', consumed) {
             Some(last) => (
-                self.line + memchr::memchr_iter(b'\n', fresh).count() as u64,
-                self.counted + last as u64 + 1,
+                self.line + memchr::memchr_iter(b'\n', consumed).count() as u64,
+                self.input.base() + last as u64 + 1,
             ),
             None => (self.line, self.line_start),
         }
