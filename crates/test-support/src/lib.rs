@@ -41,6 +41,7 @@ pub mod http;
 pub mod kube;
 pub mod mqtt;
 pub mod nginx;
+pub mod output;
 pub mod ports;
 pub mod prism;
 pub mod process;

@@ -4,6 +4,7 @@ use std::process::Output;
 
 use assert_cmd::Command;
 use slipway_deploy_engine::testing::{ENV, Site};
+pub(crate) use slipway_test_support::output::{json as doc, stderr, step_names};
 
 /// `deploy --config SITE --environment test ARGS`, without CI or GitHub variables.
 pub(crate) fn deploy(site: &Site) -> Command {
@@ -41,22 +42,6 @@ pub(crate) fn deployed(site: &Site, version: &str) -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     doc(&out)
-}
-
-/// The JSON document on stdout.
-pub(crate) fn doc(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
-
-/// Standard error as text.
-pub(crate) fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// The same command as a std `Command`, for runs in the background.
@@ -97,14 +82,4 @@ pub(crate) fn wait_for(what: &str, secs: u64, mut check: impl FnMut() -> bool) {
         std::time::Duration::from_secs(secs),
         &mut check,
     );
-}
-
-/// The names of a deploy document's steps, in order.
-pub(crate) fn step_names(doc: &serde_json::Value) -> Vec<String> {
-    doc["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap().to_owned())
-        .collect()
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use slipway_deploy_engine::testing::ENV;
 use slipway_deploy_engine::testing::kube::{KubeSite, Sampler};
 use slipway_test_support::kube::NEVER_READY;
+use slipway_test_support::output::{json as doc, stderr};
 
 /// `deploy --config SITE --environment test ARGS --json`.
 fn deploy(site: &KubeSite, args: &[&str]) -> Output {
@@ -23,15 +24,6 @@ fn deploy(site: &KubeSite, args: &[&str]) -> Output {
         .timeout(Duration::from_secs(300))
         .output()
         .unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn doc(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}); stderr:\n{}", stderr(out)))
 }
 
 fn deployed(site: &KubeSite, version: &str) -> serde_json::Value {

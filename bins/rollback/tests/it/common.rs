@@ -1,7 +1,6 @@
 //! Deploys through the engine (to build a history) and a `rollback` command with a clean
 //! environment.
 
-use std::process::Output;
 use std::time::Duration;
 
 use assert_cmd::Command;
@@ -10,6 +9,7 @@ use slipway_deploy_engine::cancel::Cancel;
 use slipway_deploy_engine::deploy::{self, Parts, Request};
 use slipway_deploy_engine::testing::{ENV, Site};
 use slipway_kit::{Exit, Ui};
+pub(crate) use slipway_test_support::output::{json as doc, stderr, step_names as steps};
 
 /// Deploys `version` through the engine, as `deploy` would; returns the exit code.
 pub(crate) fn deploy(site: &Site, version: &str) -> Exit {
@@ -47,30 +47,4 @@ pub(crate) fn rollback(site: &Site) -> Command {
         cmd.env(k, v);
     }
     cmd
-}
-
-/// The JSON document on stdout.
-pub(crate) fn doc(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
-
-/// Standard error as text.
-pub(crate) fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// Step names of a document.
-pub(crate) fn steps(doc: &serde_json::Value) -> Vec<String> {
-    doc["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap().to_owned())
-        .collect()
 }
