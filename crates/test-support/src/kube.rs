@@ -12,8 +12,9 @@
 //! no longer opens an insecure port), the controller manager (every
 //! controller but node lifecycle and service-account tokens) and the
 //! scheduler. A small `sh` watchdog stops them by pid (SIGTERM, then SIGKILL)
-//! once the test process is gone, and removes the directory: nothing
-//! outlives the tests.
+//! once the test process is gone, and removes the directory (kept, with the
+//! components' logs and etcd's data, when `SLIPWAY_KEEP_KUBE` is set): nothing
+//! else outlives the tests.
 //!
 //! No container runtime runs here, so a thread plays kubelet, as kwok does:
 //! it registers a Ready node, marks every pod scheduled on it Running and
@@ -41,7 +42,7 @@ use serde_json::{Value, json};
 use crate::http;
 use crate::ports::free_port;
 use crate::process::{ServerProcess, run_checked};
-use crate::program;
+use crate::{program, slow_link};
 
 /// Pods whose image contains this never become ready.
 pub const NEVER_READY: &str = "never-ready";
@@ -242,6 +243,20 @@ impl Kube {
         let path = self.dir.join(format!("kubeconfig-{namespace}"));
         std::fs::write(&path, kubeconfig_text(self.secure_port, namespace))
             .expect("write kubeconfig");
+        path
+    }
+
+    /// Writes a kubeconfig for `namespace` whose server is a [`slow_link`] to the
+    /// plain-HTTP door that holds every watch request back by `delay`; returns its path.
+    /// A client's watch then starts `delay` after its read, long enough for a test to
+    /// change the object in between.
+    pub fn slow_watch_kubeconfig(&self, namespace: &str, delay: Duration) -> PathBuf {
+        let port = slow_link::start(self.http_port, b"watch=true", delay);
+        let path = self.dir.join(format!("kubeconfig-{namespace}-slow-watch"));
+        let text = format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: slow-watch\n  cluster:\n    server: http://127.0.0.1:{port}\ncontexts:\n- name: slow-watch\n  context:\n    cluster: slow-watch\n    namespace: {namespace}\ncurrent-context: slow-watch\n"
+        );
+        std::fs::write(&path, text).expect("write kubeconfig");
         path
     }
 
@@ -456,7 +471,7 @@ for _ in 1 2 3 4 5; do
   sleep 1
 done
 kill -KILL "$@" 2>/dev/null
-rm -rf "$dir"
+[ -n "$SLIPWAY_KEEP_KUBE" ] || rm -rf "$dir"
 "#;
 
 fn start_watchdog(dir: &Path, pids: &[u32]) {

@@ -49,6 +49,7 @@ pub mod program;
 pub mod prometheus;
 pub mod reaper;
 pub mod sample;
+pub mod slow_link;
 pub mod smtp;
 pub mod sshd;
 pub mod tls;

@@ -1,13 +1,17 @@
-//! The ConfigMap ledger and the Lease on the real control plane.
+//! The ConfigMap ledger, the Lease and the watches on the real control plane.
 
 use std::sync::{Arc, Barrier};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
 
 use slipway_deploy_engine::cancel::Cancel;
 use slipway_deploy_engine::ledger::{Entry, Status};
 use slipway_deploy_engine::lock::{Breaking, Holder, Lock, LockError};
 use slipway_deploy_engine::platform::Platform as _;
 use slipway_deploy_engine::platform::kubernetes::KubePlatform;
+use slipway_deploy_engine::platform::kubernetes::kubectl::Kubectl;
+use slipway_deploy_engine::platform::kubernetes::watch::{self, Check, Event, Watch};
 use slipway_deploy_engine::run::Mode;
 use slipway_deploy_engine::{DeploySection, Environment, Run};
 use slipway_kit::Ui;
@@ -165,4 +169,126 @@ fn the_lease_refuses_a_second_holder_and_a_dead_holders_lease_is_stale() {
     .unwrap();
     assert_eq!(lock.holder(&run).unwrap().unwrap().id, "run-2");
     lock.remove(&run, None).unwrap();
+}
+
+/// The ConfigMap `probe` with `data.v = "0"` in a fresh namespace; its path.
+fn probe(kube: &Kube, ns: &str) -> String {
+    kube.send(
+        "POST",
+        &format!("/api/v1/namespaces/{ns}/configmaps"),
+        &json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "probe"}, "data": {"v": "0"}}),
+    );
+    format!("/api/v1/namespaces/{ns}/configmaps/probe")
+}
+
+/// Waits up to `deadline` for the probe's `data.v` to be `want`.
+fn wait_for_v(
+    run: &Run,
+    kubectl: &Kubectl,
+    watch: Option<Watch>,
+    deadline: Duration,
+    want: &str,
+) -> Result<(), String> {
+    watch::until(
+        run,
+        kubectl,
+        ("configmap", "probe"),
+        deadline,
+        watch,
+        "the probe's change",
+        |o| {
+            if o["data"]["v"] == want {
+                Check::Done(())
+            } else {
+                Check::Waiting(format!("v is {}", o["data"]["v"]))
+            }
+        },
+    )
+    .map_err(|e| e.to_string())
+}
+
+#[test]
+fn a_change_between_kubectls_read_and_its_watch_reaches_the_wait() {
+    // The link to the API holds each watch request back 3 s, so the ConfigMap changes
+    // after kubectl has read it and before its watch starts. kubectl's watch of one named
+    // object drops exactly that change (its first watch event), and a Service switch whose
+    // endpoints moved in that window waited to its deadline.
+    let kube = Kube::shared();
+    let ns = kube.namespace("watch");
+    let path = probe(kube, &ns);
+    let kubeconfig = kube.slow_watch_kubeconfig(&ns, Duration::from_secs(3));
+    let kubectl = Kubectl::new(
+        "kubectl",
+        Some(kubeconfig.to_str().unwrap()),
+        None,
+        Some(&ns),
+    );
+    let run = run();
+    let watch = Watch::start(&kubectl, "configmap", "probe").unwrap();
+    let first = watch.next(&run, Instant::now() + Duration::from_secs(60));
+    match &first {
+        Ok(Some(Event::Object(o))) => assert_eq!(o["data"]["v"], "0"),
+        other => panic!("expected the probe as it is, got {other:?}"),
+    }
+    // kubectl has read the probe; its watch is on the slow link.
+    kube.merge_patch(&path, &json!({"data": {"v": "1"}}));
+    wait_for_v(&run, &kubectl, Some(watch), Duration::from_secs(20), "1").unwrap();
+}
+
+#[test]
+fn a_watch_sees_an_object_created_after_it_started_and_its_deletion() {
+    let kube = Kube::shared();
+    let ns = kube.namespace("watch");
+    let kubectl = Kubectl::new(
+        "kubectl",
+        Some(kube.kubeconfig_for(&ns).to_str().unwrap()),
+        None,
+        Some(&ns),
+    );
+    let run = run();
+    // Absent: the watch has no state to give until the object exists.
+    let watch = Watch::start(&kubectl, "configmap", "probe").unwrap();
+    let path = probe(kube, &ns);
+    wait_for_v(&run, &kubectl, Some(watch), Duration::from_secs(60), "0").unwrap();
+    let watch = Watch::start(&kubectl, "configmap", "probe").unwrap();
+    let deleted = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(500));
+        kube.send("DELETE", &path, &json!({}));
+    });
+    let gone = watch::until(
+        &run,
+        &kubectl,
+        ("configmap", "probe"),
+        Duration::from_secs(60),
+        Some(watch),
+        "the probe's deletion",
+        |o| {
+            if o.is_null() {
+                Check::Done(())
+            } else {
+                Check::Waiting("it still exists".into())
+            }
+        },
+    );
+    deleted.join().unwrap();
+    gone.unwrap();
+}
+
+#[test]
+fn a_wait_on_an_object_that_never_changes_ends_at_its_deadline_naming_the_last_state() {
+    let kube = Kube::shared();
+    let ns = kube.namespace("watch");
+    probe(kube, &ns);
+    let kubectl = Kubectl::new(
+        "kubectl",
+        Some(kube.kubeconfig_for(&ns).to_str().unwrap()),
+        None,
+        Some(&ns),
+    );
+    let error = wait_for_v(&run(), &kubectl, None, Duration::from_secs(3), "1").unwrap_err();
+    assert_eq!(
+        error,
+        "the probe's change did not finish within 3s: v is \"0\""
+    );
 }

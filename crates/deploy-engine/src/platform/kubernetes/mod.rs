@@ -343,9 +343,6 @@ impl Cluster {
     }
 }
 
-/// How long one read may take (the first event of a watch).
-const READ_TIMEOUT: Duration = Duration::from_secs(60);
-
 fn missing(name: &str, kubectl: &Kubectl) -> Error {
     Error::failed(format!(
         "deployment {name} not found in {}: create it first (docs/deploy.md, Kubernetes)",
@@ -457,10 +454,9 @@ impl KubePlatform {
     }
 
     /// In place: the new image (or `rollout undo` to a revision that ran `version`), the
-    /// strategy's surge settings, then the rollout wait. One watch gives the Deployment as
-    /// it is (its first event) and then the rollout, while the ReplicaSets are listed on
-    /// a second thread and the patch's kubectl starts: three kubectl calls side by side,
-    /// before the change.
+    /// strategy's surge settings, then the rollout wait. The watch and the patch's kubectl
+    /// start first; one read lists the Deployments and ReplicaSets meanwhile, so the
+    /// three kubectl calls run side by side, before the change.
     fn roll(&self, run: &Run, version: &str) -> Result<()> {
         let c = &self.cluster;
         let name = c.deployment_name("");
@@ -468,29 +464,15 @@ impl KubePlatform {
         let prepared = c
             .kubectl
             .prepare_patch(run, "deployment", &name, "strategic");
-        let (first, sets) = std::thread::scope(|s| {
-            let sets = s.spawn(|| c.kubectl.list(run, "replicaset", ""));
-            let first = watch.next(run, std::time::Instant::now() + READ_TIMEOUT);
-            (first, sets.join())
-        });
-        let d = match first? {
-            Some(watch::Event::Object(d)) => d,
-            Some(watch::Event::Ended(m)) if !m.contains("(NotFound)") => {
-                return Err(Error::failed(format!(
-                    "kubectl get deployment {name} in {}: {m}",
-                    c.kubectl.namespace()
-                )));
-            }
-            None => {
-                return Err(Error::failed(format!(
-                    "kubectl did not answer for deployment {name} in {} within {}s",
-                    c.kubectl.namespace(),
-                    READ_TIMEOUT.as_secs()
-                )));
-            }
-            Some(_) => return Err(missing(&name, &c.kubectl)),
-        };
-        let sets = sets.map_err(|_| Error::failed("listing ReplicaSets panicked"))??;
+        let (deployments, sets): (Vec<Value>, Vec<Value>) = c
+            .kubectl
+            .list(run, "deployments,replicasets", "")?
+            .into_iter()
+            .partition(|o| o["kind"] == "Deployment");
+        let d = deployments
+            .into_iter()
+            .find(|o| o["metadata"]["name"] == name.as_str())
+            .ok_or_else(|| missing(&name, &c.kubectl))?;
         let container = c.container(&d)?;
         *self
             .prior

@@ -1,9 +1,17 @@
 //! Waiting on the API's own change stream instead of polling: a child
-//! `kubectl get KIND NAME -w -o json --output-watch-events` prints the object as it is, then
+//! `kubectl get KIND --field-selector metadata.name=NAME -w -o json --output-watch-events`
+//! prints the object as it is (an `ADDED` event; nothing when it does not exist), then
 //! every change as a JSON watch event (`{"type": "MODIFIED", "object": {…}}`), which a
 //! thread parses as it arrives. A wait started before the change it waits for misses
-//! nothing (the first event is the state before), and it ends the moment the awaited state
-//! is written, not up to a poll interval later.
+//! nothing, and it ends the moment the awaited state is written, not up to a poll
+//! interval later.
+//!
+//! Why a list and not `kubectl get KIND NAME -w`: for one named object kubectl reads it,
+//! then watches from resource version 0 and drops the watch's first event, taking it for
+//! the object it just printed. A change that lands between the read and the watch is that
+//! first event, so it was dropped, and the wait saw nothing until its deadline (a Service
+//! switch timed out with the endpoints already moved). A list is read and then watched
+//! from the list's own resource version, which loses nothing in between.
 //!
 //! Every wait has a deadline; the child is killed when the wait ends for any reason
 //! (done, failed, deadline, signal). A watch the server closes (its own timeout, a
@@ -49,8 +57,8 @@ impl Watch {
         let script = format!(
             "exec {}",
             kubectl.streaming(&format!(
-                "get {kind} {} -w -o json --output-watch-events",
-                quote(name)
+                "get {kind} --field-selector {} -w -o json --output-watch-events",
+                quote(&format!("metadata.name={name}"))
             ))
         );
         tracing::debug!(host = "local", "{script}");
@@ -148,7 +156,8 @@ pub enum Check<T> {
 
 /// Waits until `check` says `Done` of a state of `kind` `name`, at most `deadline`.
 /// `watch` is one started before the change being waited for (so no event is missed);
-/// without it a watch starts now. `check` sees `Value::Null` when the object is gone.
+/// without it a watch starts now. `check` sees `Value::Null` once the object is deleted
+/// (an object absent from the start gives no state until it is created).
 /// The deadline's error is `what did not finish within Ns: WHY`.
 pub fn until<T>(
     run: &Run,
@@ -175,8 +184,6 @@ pub fn until<T>(
             }
             Some(Event::Object(v)) => v,
             Some(Event::Deleted) => Value::Null,
-            // kubectl cannot watch an object that does not exist: the test decides.
-            Some(Event::Ended(message)) if message.contains("(NotFound)") => Value::Null,
             Some(Event::Ended(message)) => {
                 if !message.is_empty() {
                     why = format!("watching {kind} {name}: {message}");
