@@ -7,7 +7,7 @@ use crate::canary_site::{CanarySite, Front, doc, succeeded};
 use crate::common::{step_names, wait_for};
 
 const PROBE: &str = "[deploy.environments.test.canary]\nstep_duration = \"2s\"\n\
-    [deploy.environments.test.analysis]\nprovider = \"probe\"\nmin_samples = 20\n\
+    [deploy.environments.test.analysis]\nprovider = \"probe\"\nmin_samples = 20\nmax_p95 = \"10s\"\n\
     [deploy.environments.test.analysis.probe]\ninterval = \"10ms\"\n";
 
 fn step<'a>(doc: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {

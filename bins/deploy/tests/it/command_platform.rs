@@ -32,6 +32,7 @@ route = '''cat > {d}/routing.json; {{ echo 'upstream {name} {{'; for b in {{back
 step_duration = "300ms"
 [deploy.environments.test.analysis]
 min_samples = 5
+max_p95 = "10s"
 [deploy.environments.test.analysis.probe]
 interval = "10ms"
 "#,

@@ -24,7 +24,7 @@ fn https_health_check_switch_probe_and_probe_analysis_pass_with_the_ca_trusted()
     let mut config = std::fs::read_to_string(&site.config).unwrap();
     let _ = write!(
         config,
-        "[deploy.environments.test.analysis]\nprovider = \"probe\"\ninterval = \"1s\"\nmin_samples = 10\n\
+        "[deploy.environments.test.analysis]\nprovider = \"probe\"\ninterval = \"1s\"\nmin_samples = 10\nmax_p95 = \"10s\"\n\
          [deploy.environments.test.analysis.probe]\nurl = \"https://127.0.0.1:{}/?port={{port}}\"\n\
          interval = \"25ms\"\nca_file = \"{}\"\n",
         tls.slot_port,

@@ -42,7 +42,7 @@ fn a_pause_nobody_resolves_aborts_after_pause_timeout() {
         Front::Haproxy,
         "",
         "[deploy.environments.test.canary]\nstep_duration = \"500ms\"\npause_timeout = \"2s\"\n\
-         [deploy.environments.test.analysis]\nmin_samples = 5\n\
+         [deploy.environments.test.analysis]\nmin_samples = 5\nmax_p95 = \"10s\"\n\
          [deploy.environments.test.analysis.probe]\ninterval = \"10ms\"\n",
     );
     succeeded(&site.deploy(&["--version", "v1"]));
