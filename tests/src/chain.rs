@@ -10,6 +10,7 @@ use std::process::Command;
 
 use anyhow::{Context as _, bail};
 use slipway_deploy_engine::testing::{Options as SiteOptions, Site};
+use slipway_test_support::files::copy_tree;
 use slipway_test_support::git::TestRepo;
 use slipway_test_support::webhook::WebhookSink;
 
@@ -265,24 +266,4 @@ pub fn run_act(
     }
     let run = act.run()?;
     Ok((run.succeeded, run.log))
-}
-
-/// Copies the directory `from` to `to`, leaving out Python caches.
-pub fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
-        let entry = entry?;
-        let name = entry.file_name();
-        let name_str = name.to_string_lossy();
-        if name_str == "__pycache__" || name_str == ".pytest_cache" || name_str == ".coverage" {
-            continue;
-        }
-        let target = to.join(&name);
-        if entry.file_type()?.is_dir() {
-            copy_tree(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target)?;
-        }
-    }
-    Ok(())
 }

@@ -13,12 +13,13 @@ use std::process::Command;
 
 use anyhow::{Context as _, bail};
 use slipway_deploy_engine::testing::{Options as SiteOptions, Site};
+use slipway_test_support::files::copy_tree;
 use slipway_test_support::git::TestRepo;
 use slipway_test_support::prism::Prism;
 use slipway_test_support::webhook::WebhookSink;
 
 use crate::act::{Act, ActRun};
-use crate::chain::{copy_tree, repo_root};
+use crate::chain::repo_root;
 use crate::release::{BINARIES, ReleaseServer, slipway_checkout};
 
 /// The environment the pipelines deploy to.

@@ -9,11 +9,12 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
+use slipway_test_support::files::copy_tree;
 use slipway_test_support::ports::free_port;
 use slipway_test_support::process::ServerProcess;
 use slipway_test_support::program::venv_python;
 
-use crate::chain::{copy_tree, repo_root};
+use crate::chain::repo_root;
 
 /// The one target releases are built for (`.github/workflows/release.yml`).
 pub const TARGET: &str = "x86_64-unknown-linux-gnu";

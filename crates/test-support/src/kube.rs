@@ -117,8 +117,11 @@ impl Kube {
         )
         .expect("write tokens.csv");
         let kubeconfig = dir.join("kubeconfig");
-        std::fs::write(&kubeconfig, kubeconfig_text(secure_port, "default"))
-            .expect("write kubeconfig");
+        std::fs::write(
+            &kubeconfig,
+            kubeconfig_text(&format!("https://127.0.0.1:{secure_port}"), "default"),
+        )
+        .expect("write kubeconfig");
         let key = dir.join("certs/sa.key");
         let public = dir.join("certs/sa.pub");
         run_checked(
@@ -241,7 +244,7 @@ impl Kube {
     /// namespace is `namespace`; returns its path.
     pub fn kubeconfig_for(&self, namespace: &str) -> PathBuf {
         let path = self.dir.join(format!("kubeconfig-{namespace}"));
-        std::fs::write(&path, kubeconfig_text(self.secure_port, namespace))
+        std::fs::write(&path, kubeconfig_text(&self.server(), namespace))
             .expect("write kubeconfig");
         path
     }
@@ -253,9 +256,7 @@ impl Kube {
     pub fn slow_watch_kubeconfig(&self, namespace: &str, delay: Duration) -> PathBuf {
         let port = slow_link::start(self.http_port, b"watch=true", delay);
         let path = self.dir.join(format!("kubeconfig-{namespace}-slow-watch"));
-        let text = format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: slow-watch\n  cluster:\n    server: http://127.0.0.1:{port}\ncontexts:\n- name: slow-watch\n  context:\n    cluster: slow-watch\n    namespace: {namespace}\ncurrent-context: slow-watch\n"
-        );
+        let text = kubeconfig_text(&format!("http://127.0.0.1:{port}"), namespace);
         std::fs::write(&path, text).expect("write kubeconfig");
         path
     }
@@ -445,9 +446,10 @@ impl Kube {
     }
 }
 
-fn kubeconfig_text(port: u16, namespace: &str) -> String {
+/// A kubeconfig of the token user on `server`, namespace `namespace`.
+fn kubeconfig_text(server: &str, namespace: &str) -> String {
     format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: slipway-test\n  cluster:\n    server: https://127.0.0.1:{port}\n    insecure-skip-tls-verify: true\nusers:\n- name: admin\n  user:\n    token: {TOKEN}\ncontexts:\n- name: slipway-test\n  context:\n    cluster: slipway-test\n    user: admin\n    namespace: {namespace}\ncurrent-context: slipway-test\n"
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: slipway-test\n  cluster:\n    server: {server}\n    insecure-skip-tls-verify: true\nusers:\n- name: admin\n  user:\n    token: {TOKEN}\ncontexts:\n- name: slipway-test\n  context:\n    cluster: slipway-test\n    user: admin\n    namespace: {namespace}\ncurrent-context: slipway-test\n"
     )
 }
 

@@ -29,11 +29,14 @@
 //! binaries), [`ports::free_port`], [`program`] (finding programs),
 //! [`process::ServerProcess`] (a child stopped on drop), [`reaper::Reaper`]
 //! (stops processes started indirectly, e.g. by a deploy command), [`http`] (a tiny
-//! blocking HTTP client, safe inside async tests).
+//! blocking HTTP client, safe inside async tests), [`output`] (a binary's JSON document,
+//! stderr and step names), [`files::copy_tree`], [`slow_link`] (a relay that holds
+//! marked requests back, to open a race window).
 #![deny(missing_docs)]
 
 pub mod actions;
 pub mod browser;
+pub mod files;
 pub mod git;
 pub mod git_http;
 pub mod haproxy;

@@ -238,22 +238,10 @@ median_ms = { critical = 10 }
 /// (`crates/reports/tests/fixtures/criterion-real`, see its README), copied to
 /// `dir/target/criterion`: `parse/small`, `fib_20` and `format/hex` (in `format_hex/`).
 fn copy_real_criterion_run(dir: &Path) -> PathBuf {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), target).unwrap();
-            }
-        }
-    }
     let from = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../crates/reports/tests/fixtures/criterion-real/target/criterion");
     let to = dir.join("target/criterion");
-    copy(&from, &to);
+    slipway_test_support::files::copy_tree(&from, &to).unwrap();
     to
 }
 
